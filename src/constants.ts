@@ -1,0 +1,77 @@
+// Every protocol timer and limit, in one place, with its unit in its name and the reason
+// for its value. Timers that the NAT lab needs in seconds rather than minutes can be
+// overridden by environment (NATTER_<NAME>), read once at start-up.
+
+function envNumber(name: string, fallback: number): number {
+  const raw = typeof process !== 'undefined' ? process.env[`NATTER_${name}`] : undefined;
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+// ---- wire ----
+/** Bumped on any incompatible change; datagrams of another version are dropped and counted. */
+export const PROTOCOL_VERSION = 1;
+/** QUIC's safe datagram size on any path (RFC 9000 §14): no IP fragmentation, ever. */
+export const MAX_DATAGRAM_BYTES = 1200;
+/** Names are for people; short enough for a peer list line and a status bar. */
+export const MAX_NAME_LENGTH = 32;
+/** Peer ids are lowercase hex; 64 chars holds a SHA-256 of a public key. */
+export const MAX_ID_LENGTH = 64;
+/** A client reports at most this many LAN candidates. */
+export const MAX_LAN_CANDIDATES = 4;
+/** Longest chat message a person may send (split into datagram-sized fragments). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+// ---- discovery ----
+/** Clients re-register this often; also keeps the NAT mapping to each server open (≤ 15 s, RFC 8445). */
+export const HEARTBEAT_INTERVAL_MS = envNumber('HEARTBEAT_INTERVAL_MS', 10_000);
+/** A registry entry lives this long after its last heartbeat: three missed heartbeats and a half. */
+export const REGISTRY_ENTRY_TTL_MS = envNumber('REGISTRY_ENTRY_TTL_MS', 35_000);
+/** A server that has not answered for this long is counted unreachable in the status line. */
+export const SERVER_SILENT_AFTER_MS = envNumber('SERVER_SILENT_AFTER_MS', 25_000);
+/** Re-send a register to a server that has not answered yet this often (fast start, fast failover). */
+export const REGISTER_RETRY_MS = 1_000;
+/** How often a client asks each server for changes to the peer list (cheap: "unchanged" is tiny). */
+export const PEER_LIST_POLL_MS = envNumber('PEER_LIST_POLL_MS', 2_000);
+/** `ready` waits at most this long for every configured server to answer. */
+export const READY_WAIT_MS = 2_000;
+/** The discovery server prints a count of online clients this often. */
+export const SERVER_STATS_INTERVAL_MS = 30_000;
+
+// ---- punching ----
+/**
+ * Probe times after the introduction arrives: a burst first (libp2p sees 97.6% of
+ * successes on the first try), then pacing that backs off to one probe a second.
+ */
+export const PUNCH_SCHEDULE_MS: readonly number[] = [0, 50, 100, 200, 400, 700, 1_000, 1_500, 2_000];
+/** After the schedule above, keep probing this often until the attempt ends. */
+export const PUNCH_STEADY_INTERVAL_MS = 1_000;
+/** Give up on a direct path (and fall back or fail) after this long. */
+export const PUNCH_TIMEOUT_MS = envNumber('PUNCH_TIMEOUT_MS', 10_000);
+/** If no introduction arrives this long after asking, re-ask the servers. */
+export const INTRODUCTION_RETRY_MS = 1_000;
+
+// ---- reliability (RFC 6298) ----
+/** RTO before the first RTT sample. */
+export const INITIAL_RTO_MS = 500;
+/** Lower clamp of the RTO: loopback RTTs are microseconds, timers are not. */
+export const MIN_RTO_MS = 100;
+/** Upper clamp of the RTO, also after doubling. */
+export const MAX_RTO_MS = 5_000;
+/** A message is marked failed only after this long without an ack: heavy loss delays, never fails. */
+export const MESSAGE_GIVE_UP_MS = 60_000;
+/** Fragments in flight per conversation; bounds memory and bursts. */
+export const SEND_WINDOW_FRAGMENTS = 512;
+/** Fragments the receiver buffers beyond the next expected one; farther ones are dropped (and resent). */
+export const RECEIVE_WINDOW_FRAGMENTS = 1_024;
+/** Selective-ack ranges per ack datagram. */
+export const MAX_SACK_RANGES = 16;
+/** Acks are sent at most this long after data arrives (coalescing bursts into one ack). */
+export const ACK_DELAY_MS = 5;
+
+// ---- liveness ----
+/** An idle conversation sends a ping this often (≤ 15 s: keeps NAT mappings open, RFC 8445). */
+export const KEEPALIVE_INTERVAL_MS = envNumber('KEEPALIVE_INTERVAL_MS', 10_000);
+/** A peer silent this long is shown as lost. */
+export const PEER_SILENT_TIMEOUT_MS = envNumber('PEER_SILENT_TIMEOUT_MS', 30_000);

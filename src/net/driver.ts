@@ -1,0 +1,58 @@
+// The edge between a sans-IO engine and the world: datagrams in -> engine.receive; engine
+// output -> socket; one timer armed for engine.nextTimeout(). Nothing else in a process
+// schedules protocol work.
+
+import type { Engine, Transport } from './transport.ts';
+
+/** Monotonic milliseconds: engines must not see wall-clock jumps. */
+export const monotonicNow = (): number => performance.now();
+
+export class Driver {
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor: number | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly transport: Transport,
+    private readonly now: () => number = monotonicNow,
+  ) {
+    transport.onDatagram((bytes, from) => {
+      if (this.stopped) return;
+      this.engine.receive(bytes, from, this.now());
+      this.flush();
+    });
+  }
+
+  /** Sends what the engine has queued and re-arms the timer. Call after every command. */
+  flush(): void {
+    if (this.stopped) return;
+    for (let out = this.engine.pollTransmit(); out; out = this.engine.pollTransmit()) {
+      this.transport.send(out.bytes, out.to);
+    }
+    this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    const deadline = this.engine.nextTimeout();
+    if (deadline === this.armedFor && this.timer) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = deadline;
+    if (deadline === undefined) return;
+    const delay = Math.max(0, Math.ceil(deadline - this.now()));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.armedFor = undefined;
+      if (this.stopped) return;
+      this.engine.handleTimeout(this.now());
+      this.flush();
+    }, delay);
+  }
+}

@@ -1,0 +1,86 @@
+// The wire protocol: every datagram is one CBOR map { v: PROTOCOL_VERSION, t: MsgType, ...fields }
+// of at most MAX_DATAGRAM_BYTES. Each message is defined once here; its TypeScript type and
+// its validator come from the same definition (see schema.ts).
+
+import { MAX_DATAGRAM_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES } from './constants.ts';
+import { arr, bool, bytes, obj, oneOf, opt, str, tuple, uint, type Infer, type Schema } from './schema.ts';
+
+export { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION } from './constants.ts';
+
+export const MsgType = {
+  // client <-> discovery server
+  Register: 1,
+  Registered: 2,
+  ListPeers: 3,
+  PeerList: 4,
+  Connect: 5,
+  Introduce: 6,
+  ServerError: 7,
+  Leave: 8,
+  Relay: 9,
+  Relayed: 10,
+  // peer <-> peer
+  Punch: 20,
+  PunchAck: 21,
+  Data: 22,
+  Ack: 23,
+  Ping: 24,
+  Pong: 25,
+  Bye: 26,
+} as const;
+export type MsgType = (typeof MsgType)[keyof typeof MsgType];
+
+// ---- shared field shapes ----
+/** Peer ids: lowercase hex. */
+export const peerId = str(1, MAX_ID_LENGTH, /^[0-9a-f]+$/);
+/** Display names: printable, no control characters (also re-sanitized before display). */
+// eslint-disable-next-line no-control-regex
+export const peerName = str(1, MAX_NAME_LENGTH, /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$/u);
+/** An address as [host, port]: IPv4 or IPv6 literal. */
+export const endpoint = tuple(str(2, 45, /^[0-9a-fA-F.:]+$/), uint(65535));
+export type Endpoint = Infer<typeof endpoint>;
+/** Connection ids scope peer-to-peer datagrams to one conversation (like WireGuard's receiver index). */
+export const connId = uint(0xffffffff);
+export const candidate = obj({ kind: oneOf('public', 'lan'), addr: endpoint });
+export type Candidate = Infer<typeof candidate>;
+export const peerSummary = obj({ id: peerId, name: peerName });
+export type PeerSummary = Infer<typeof peerSummary>;
+
+const MAX_BODY = MAX_DATAGRAM_BYTES - 64;
+
+export const messageSchemas = {
+  [MsgType.Register]: obj({ id: peerId, name: peerName, lan: arr(endpoint, MAX_LAN_CANDIDATES) }),
+  [MsgType.Registered]: obj({ observed: endpoint, ttlMs: uint() }),
+  /** `ver`: the registry version the client already has; `cursor`: last id of the previous page. */
+  [MsgType.ListPeers]: obj({ ver: opt(uint()), cursor: opt(peerId) }),
+  /** `next` is present when more pages follow; `unchanged` answers a `ver` that is current. */
+  [MsgType.PeerList]: obj({ ver: uint(), peers: arr(peerSummary, 64), next: opt(peerId), unchanged: opt(bool), total: uint() }),
+  [MsgType.Connect]: obj({ target: peerId }),
+  [MsgType.Introduce]: obj({ peer: peerSummary, candidates: arr(candidate, MAX_LAN_CANDIDATES + 1) }),
+  [MsgType.ServerError]: obj({ code: str(1, 32), message: str(0, 200), target: opt(peerId) }),
+  [MsgType.Leave]: obj({ id: peerId }),
+  [MsgType.Relay]: obj({ to: peerId, data: bytes(MAX_BODY) }),
+  [MsgType.Relayed]: obj({ from: peerId, data: bytes(MAX_BODY) }),
+
+  [MsgType.Punch]: obj({ from: peerId, to: peerId, name: peerName, cid: connId }),
+  [MsgType.PunchAck]: obj({ from: peerId, to: peerId, name: peerName, cid: connId, echo: connId }),
+  /** `cid` is the receiver's connection id; `more` marks a fragment that a later one continues. */
+  [MsgType.Data]: obj({ cid: connId, seq: uint(), more: bool, body: bytes(MAX_BODY) }),
+  /** `cum`: every seq below it was received; `sack`: further received [start, end) ranges. */
+  [MsgType.Ack]: obj({ cid: connId, cum: uint(), sack: arr(tuple(uint(), uint()), MAX_SACK_RANGES) }),
+  [MsgType.Ping]: obj({ cid: connId }),
+  [MsgType.Pong]: obj({ cid: connId }),
+  [MsgType.Bye]: obj({ cid: connId }),
+} satisfies Record<MsgType, Schema<unknown>>;
+
+type Schemas = typeof messageSchemas;
+/** A message of type T, without the envelope. */
+export type Body<T extends MsgType> = Infer<Schemas[T]>;
+/** A message with its type tag: the tagged union every decoder returns. */
+export type Message = { [T in MsgType]: { t: T } & Body<T> }[MsgType];
+export type MessageOf<T extends MsgType> = Extract<Message, { t: T }>;
+
+const knownTypes = new Set<number>(Object.values(MsgType));
+export const isMsgType = (t: unknown): t is MsgType => typeof t === 'number' && knownTypes.has(t);
+
+export const endpointToString = ([host, port]: Endpoint): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
