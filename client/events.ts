@@ -25,3 +25,11 @@ export type ClientCommand =
   | { cmd: 'send'; peer: string; text: string; ref?: unknown }
   | { cmd: 'nick'; name: string }
   | { cmd: 'quit' };
+
+/** What a UI needs from a running client: the event stream and the command entry. */
+export interface ChatClientApi {
+  onEvent(listener: (ev: ClientEvent) => void): void;
+  command(cmd: ClientCommand): void;
+  /** Resolves once peers and servers were told goodbye and the socket is closed. */
+  shutdown(): Promise<void>;
+}

@@ -69,6 +69,8 @@ export const RECEIVE_WINDOW_FRAGMENTS = 1_024;
 export const MAX_SACK_RANGES = 16;
 /** Acks are sent at most this long after data arrives (coalescing bursts into one ack). */
 export const ACK_DELAY_MS = 5;
+/** Chat bytes per Data fragment: 1200 minus envelope, cid/seq fields and room for AEAD framing later. */
+export const MAX_FRAGMENT_BODY_BYTES = 1_000;
 
 // ---- liveness ----
 /** An idle conversation sends a ping this often (≤ 15 s: keeps NAT mappings open, RFC 8445). */
