@@ -49,6 +49,10 @@ export const PUNCH_SCHEDULE_MS: readonly number[] = [0, 50, 100, 200, 400, 700, 
 export const PUNCH_STEADY_INTERVAL_MS = 1_000;
 /** Give up on a direct path (and fall back or fail) after this long. */
 export const PUNCH_TIMEOUT_MS = envNumber('PUNCH_TIMEOUT_MS', 10_000);
+/** Start probing through a relay (a discovery server both peers use) when no direct pair answered this soon. */
+export const RELAY_FALLBACK_AFTER_MS = envNumber('RELAY_FALLBACK_AFTER_MS', 2_500);
+/** While relayed, keep trying to upgrade to a direct path this often. */
+export const DIRECT_UPGRADE_INTERVAL_MS = envNumber('DIRECT_UPGRADE_INTERVAL_MS', 5_000);
 /** If no introduction arrives this long after asking, re-ask the servers. */
 export const INTRODUCTION_RETRY_MS = 1_000;
 
@@ -75,5 +79,50 @@ export const MAX_FRAGMENT_BODY_BYTES = 1_000;
 // ---- liveness ----
 /** An idle conversation sends a ping this often (≤ 15 s: keeps NAT mappings open, RFC 8445). */
 export const KEEPALIVE_INTERVAL_MS = envNumber('KEEPALIVE_INTERVAL_MS', 10_000);
+/** Waiting this long for any reply from a connected peer means the path may be broken (NAT
+ * mapping flushed, peer roamed): ask the servers to introduce us again and re-punch. */
+export const PATH_STALE_AFTER_MS = envNumber('PATH_STALE_AFTER_MS', 4_000);
+/** While waiting for a reply on an idle path, probe with a ping this often. */
+export const PATH_PROBE_INTERVAL_MS = 1_000;
 /** A peer silent this long is shown as lost. */
 export const PEER_SILENT_TIMEOUT_MS = envNumber('PEER_SILENT_TIMEOUT_MS', 30_000);
+
+// ---- discovery server (appended by the discovery server) ----
+/** Relayed datagrams each registered source may send per second: a chat, not a bulk tunnel. */
+export const RELAY_RATE_PER_S = 200;
+/** Relay burst allowance per source: lets a fragmented message or a window of retransmissions through. */
+export const RELAY_BURST_DATAGRAMS = 400;
+/** ServerError replies per second, server-wide: errors must never become an amplifier or a flood. */
+export const SERVER_ERROR_RATE_PER_S = 100;
+/** ServerError burst allowance, server-wide. */
+export const SERVER_ERROR_BURST = 100;
+/** A server engine keeps at most this many unpolled log events; older ones are counted and dropped. */
+export const SERVER_EVENT_QUEUE_MAX = 10_000;
+/** A server engine keeps at most this many unsent datagrams (the driver drains after every input). */
+export const SERVER_TRANSMIT_QUEUE_MAX = 4_096;
+
+// ---- crypto (src/crypto) ----
+/** Transport keys move to the next generation after this many datagrams in one direction (well below ChaCha20-Poly1305 limits; WireGuard rekeys by time in practice). */
+export const REKEY_AFTER_MESSAGES = 2 ** 20;
+/** ...or after this long in one generation, like WireGuard's REKEY_AFTER_TIME (120 s): bounds what one leaked key decrypts. */
+export const REKEY_AFTER_MS = envNumber('REKEY_AFTER_MS', 120_000);
+/** A receiver keeps the previous generation's key this long after switching, for datagrams still in flight. */
+export const PREVIOUS_GENERATION_TTL_MS = 15_000;
+/** A receiver ratchets forward at most this many generations at once (generations whose datagrams were all lost). */
+export const MAX_GENERATION_SKIP = 4;
+/** Replay bitmap size (RFC 6479); WireGuard uses 8192. Usable window is this minus one 32-bit block. */
+export const REPLAY_WINDOW_BITS = 8192;
+/** Noise handshake messages are tiny (≤ ~200 bytes here); anything bigger is refused before parsing. */
+export const MAX_HANDSHAKE_MESSAGE_BYTES = 512;
+/** A signed registration whose timestamp is farther than this from the server's clock is refused (replay bound). */
+export const REGISTRATION_MAX_SKEW_MS = 60_000;
+
+// ---- reliability, continued ----
+/** A fragment is deemed lost once one sent this many seqs after it is acked (QUIC's kPacketThreshold, RFC 9002 §6.1.1). */
+export const FAST_RETRANSMIT_THRESHOLD_FRAGMENTS = 3;
+/** In-order data is acked at once every this many frames, else after ACK_DELAY_MS (RFC 1122 §4.2.3.2, RFC 9000 §13.2.2). */
+export const ACK_EVERY_FRAGMENTS = 2;
+/** Connect requests each registered source may send per second: each one sends two Introduces, one to someone else. */
+export const CONNECT_RATE_PER_S = 10;
+/** Connect burst allowance per source: a person opening a few conversations at once. */
+export const CONNECT_BURST = 20;

@@ -34,7 +34,6 @@ export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 /** Peer ids: lowercase hex. */
 export const peerId = str(1, MAX_ID_LENGTH, /^[0-9a-f]+$/);
 /** Display names: printable, no control characters (also re-sanitized before display). */
-// eslint-disable-next-line no-control-regex
 export const peerName = str(1, MAX_NAME_LENGTH, /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$/u);
 /** An address as [host, port]: IPv4 or IPv6 literal. */
 export const endpoint = tuple(str(2, 45, /^[0-9a-fA-F.:]+$/), uint(65535));
@@ -62,7 +61,9 @@ export const messageSchemas = {
   [MsgType.Relay]: obj({ to: peerId, data: bytes(MAX_BODY) }),
   [MsgType.Relayed]: obj({ from: peerId, data: bytes(MAX_BODY) }),
 
-  [MsgType.Punch]: obj({ from: peerId, to: peerId, name: peerName, cid: connId }),
+  /** `to` is absent when dialing an address whose peer is not known yet (/connect host:port). */
+  [MsgType.Punch]: obj({ from: peerId, to: opt(peerId), name: peerName, cid: connId }),
+  /** `echo` is the cid of the Punch being answered: the prober knows the ack is for its current attempt. */
   [MsgType.PunchAck]: obj({ from: peerId, to: peerId, name: peerName, cid: connId, echo: connId }),
   /** `cid` is the receiver's connection id; `more` marks a fragment that a later one continues. */
   [MsgType.Data]: obj({ cid: connId, seq: uint(), more: bool, body: bytes(MAX_BODY) }),

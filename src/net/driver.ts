@@ -11,6 +11,8 @@ export class Driver {
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
   private stopped = false;
+  /** Called after each timer-driven engine step, for edges that drain engine events. */
+  onTimer: (() => void) | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -53,6 +55,7 @@ export class Driver {
       if (this.stopped) return;
       this.engine.handleTimeout(this.now());
       this.flush();
+      this.onTimer?.();
     }, delay);
   }
 }

@@ -1,0 +1,106 @@
+// `npm run client -- [--name NAME] [--servers host:port,...] [--port P] [--headless]`
+// Parses flags (bad ones: a clear message and exit 2), starts the client, then either the
+// blessed UI or headless JSON-lines mode.
+
+import { parseArgs } from 'node:util';
+import { userInfo } from 'node:os';
+import { NatterError } from '../src/errors.ts';
+import { parseEndpointList } from '../src/net/address.ts';
+import { peerName } from '../src/wire.ts';
+import { ChatClient } from './chat-client.ts';
+import { runHeadless } from './headless.ts';
+import { loadOrCreatePeerId } from './identity-store.ts';
+
+const DEFAULT_SERVERS = '127.0.0.1:8000,127.0.0.1:8001,127.0.0.1:8002';
+
+const USAGE = `usage: npm run client -- [options]
+  --name NAME           your name as peers see it (default: your login name)
+  --servers LIST        discovery servers, host:port,... (default: env NATTER_SERVERS or ${DEFAULT_SERVERS})
+  --port P              local UDP port (default: random)
+  --headless            JSON lines on stdin/stdout instead of the terminal UI
+  --help                this text`;
+
+function fail(message: string): never {
+  process.stderr.write(`natter: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        name: { type: 'string' },
+        servers: { type: 'string' },
+        port: { type: 'string' },
+        headless: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+}
+
+function defaultName(): string {
+  try {
+    return userInfo().username.slice(0, 32) || 'anon';
+  } catch {
+    return 'anon';
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const name = flags.name ?? defaultName();
+  if (!peerName.check(name)) fail(`--name "${name}" must be 1-32 printable characters`);
+  let servers;
+  try {
+    servers = parseEndpointList(flags.servers ?? process.env.NATTER_SERVERS ?? DEFAULT_SERVERS);
+  } catch (err) {
+    fail(`--servers: ${(err as Error).message}`);
+  }
+  const port = flags.port === undefined ? 0 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port "${flags.port}" is not a port number (0-65535)`);
+
+  const id = loadOrCreatePeerId(name);
+  let client: ChatClient;
+  try {
+    client = await ChatClient.start({ id, name, servers, port });
+  } catch (err) {
+    if (err instanceof NatterError) fail(err.message);
+    throw err;
+  }
+  warnIfNoServerAnswers(client, servers.length);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => void client.shutdown().then(() => process.exit(0)));
+  }
+  if (flags.headless) {
+    await runHeadless(client);
+  } else {
+    const { runUi } = await import('./ui/app.ts');
+    await runUi(client, { name, id });
+  }
+  process.exit(0);
+}
+
+/** A missing server is not fatal (another may answer later), but a person should know. */
+function warnIfNoServerAnswers(client: ChatClient, count: number): void {
+  let ready = false;
+  client.onEvent((ev) => {
+    if (ev.event === 'ready') ready = true;
+  });
+  setTimeout(() => {
+    if (!ready) process.stderr.write(`natter: none of the ${count} discovery servers answered yet; still trying (is \`npm run discovery:all\` running?)\n`);
+  }, 3_000).unref();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`natter: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,239 @@
+// One conversation with one peer, sans-IO: the punch attempt that opens it, the path it
+// uses (direct or relayed), the reliability channel that carries chat over that path,
+// keepalives, path recovery and loss of the peer. Datagrams are scoped by connection ids
+// (each side picks its own, like WireGuard's receiver index), so a conversation survives
+// a change of address on either side: that is what makes roaming and relay<->direct
+// switches lose nothing.
+
+import {
+  KEEPALIVE_INTERVAL_MS,
+  MAX_MESSAGE_BYTES,
+  PATH_PROBE_INTERVAL_MS,
+  PATH_STALE_AFTER_MS,
+  PEER_SILENT_TIMEOUT_MS,
+} from '../src/constants.ts';
+import { ReliableChannel } from '../src/reliability/channel.ts';
+import { MsgType, type Message } from '../src/wire.ts';
+import { decodeChatPayload, encodeChatPayload } from './chat-payload.ts';
+import { PunchScheduler, pathKey, type Path } from './punch.ts';
+
+export type ConversationState = 'connecting' | 'connected' | 'closed';
+
+/** What a conversation asks the engine to do or tell. */
+export type ConversationOutput =
+  | { kind: 'send'; path: Path; msg: Message }
+  | { kind: 'connected'; path: Path; changed: boolean }
+  | { kind: 'connect_failed'; reason: string }
+  | { kind: 'message'; msgId: string; text: string; sentAt: number }
+  | { kind: 'delivered'; ref: unknown; msgId: string }
+  | { kind: 'failed'; ref: unknown; msgId: string; reason: string }
+  | { kind: 'disconnected'; reason: string }
+  /** The path looks broken: ask the servers to introduce us again. */
+  | { kind: 'reintroduce' };
+
+interface Outgoing {
+  text: string;
+  ref: unknown;
+}
+
+export class Conversation {
+  state: ConversationState = 'connecting';
+  path: Path | undefined;
+  remoteCid: number | undefined;
+  readonly punch: PunchScheduler;
+  private readonly channel = new ReliableChannel();
+  private readonly out: ConversationOutput[] = [];
+  /** Messages accepted before the path exists; they go into the channel once connected. */
+  private waiting: Outgoing[] = [];
+  private readonly refs = new Map<number, unknown>();
+  private lastRx: number;
+  private lastTx: number;
+  /** Since when we expect a reply that has not come (undefined: nothing outstanding). */
+  private awaitingSince: number | undefined;
+  private recovering = false;
+  /** Set by quit: deliver what is queued, then end. */
+  draining = false;
+
+  constructor(
+    public peerId: string | undefined,
+    public peerName: string | undefined,
+    readonly localCid: number,
+    now: number,
+  ) {
+    this.punch = new PunchScheduler(now);
+    this.lastRx = now;
+    this.lastTx = now;
+  }
+
+  pollOutput(): ConversationOutput | undefined {
+    return this.out.shift();
+  }
+
+  /** Queues a chat message; returns false if it is too long to send. */
+  send(text: string, ref: unknown, now: number): boolean {
+    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return false;
+    if (this.state === 'connected') this.sendNow({ text, ref }, now);
+    else this.waiting.push({ text, ref });
+    return true;
+  }
+
+  hasPending(): boolean {
+    return this.waiting.length > 0 || this.channel.hasUnacked();
+  }
+
+  // ---- path establishment ----
+
+  /** A probe answered on `path` for our current cid. */
+  confirmPath(path: Path, remoteCid: number, now: number): void {
+    this.remoteCid = remoteCid;
+    this.touch(now);
+    const changed = this.path !== undefined && pathKey(this.path) !== pathKey(path);
+    // A relay never replaces a working direct path; direct always replaces a relay.
+    if (this.path && this.state === 'connected' && path.kind === 'relay' && this.path.kind === 'direct' && !this.recovering) return;
+    if (this.state === 'connected' && !changed && !this.recovering) return;
+    this.path = path;
+    this.recovering = false;
+    this.punch.won(path, now);
+    const first = this.state !== 'connected';
+    this.state = 'connected';
+    if (first || changed) this.out.push({ kind: 'connected', path, changed });
+    for (const m of this.waiting.splice(0)) this.sendNow(m, now);
+  }
+
+  /** Probes the schedule says are due, as Punch messages; the engine fills in ids and names. */
+  duePunches(now: number): Path[] {
+    return this.state === 'closed' ? [] : this.punch.due(now);
+  }
+
+  // ---- datagrams from the peer (already matched to this conversation by cid) ----
+
+  receive(msg: Message, via: Path, now: number): void {
+    if (this.state === 'closed') return;
+    this.touch(now);
+    switch (msg.t) {
+      case MsgType.Data:
+        this.channel.receive({ t: MsgType.Data, seq: msg.seq, more: msg.more, body: msg.body }, now);
+        break;
+      case MsgType.Ack:
+        this.channel.receive({ t: MsgType.Ack, cum: msg.cum, sack: msg.sack }, now);
+        break;
+      case MsgType.Ping:
+        this.emitSend(via, { t: MsgType.Pong, cid: this.remoteCid ?? 0 }, now);
+        break;
+      case MsgType.Bye:
+        this.close('peer left', now);
+        return;
+      default:
+        break;
+    }
+    this.drainChannel(now);
+  }
+
+  // ---- timers ----
+
+  handleTimeout(now: number): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connecting') {
+      if (this.punch.expired(now)) this.fail('no path: punching timed out after 10 s (no candidate or relay answered)', now);
+      return;
+    }
+    if (now - this.lastRx >= PEER_SILENT_TIMEOUT_MS) {
+      this.close(`peer lost: silent for ${Math.round((now - this.lastRx) / 1000)} s`, now);
+      return;
+    }
+    this.channel.handleTimeout(now);
+    this.drainChannel(now);
+    if (this.awaitingSince !== undefined) {
+      if (!this.recovering && now - this.awaitingSince >= PATH_STALE_AFTER_MS) {
+        // No reply for a while: the NAT mapping may be gone or the peer moved. Re-punch via
+        // the servers while the channel keeps retransmitting; nothing is dropped meanwhile.
+        this.recovering = true;
+        this.punch.restart(now, true);
+        this.out.push({ kind: 'reintroduce' });
+      }
+      if (now - this.lastTx >= PATH_PROBE_INTERVAL_MS) this.ping(now);
+    } else if (now - this.lastTx >= KEEPALIVE_INTERVAL_MS) {
+      this.ping(now);
+    }
+  }
+
+  nextTimeout(): number | undefined {
+    if (this.state === 'closed') return undefined;
+    let next = this.punch.nextTimeout();
+    if (this.state === 'connected') {
+      next = Math.min(next, this.lastRx + PEER_SILENT_TIMEOUT_MS);
+      const ch = this.channel.nextTimeout();
+      if (ch !== undefined) next = Math.min(next, ch);
+      if (this.awaitingSince !== undefined) {
+        next = Math.min(next, this.lastTx + PATH_PROBE_INTERVAL_MS);
+        if (!this.recovering) next = Math.min(next, this.awaitingSince + PATH_STALE_AFTER_MS);
+      } else {
+        next = Math.min(next, this.lastTx + KEEPALIVE_INTERVAL_MS);
+      }
+    }
+    return next;
+  }
+
+  /** Ends the conversation: unsent and unacknowledged messages fail, the peer is told. */
+  close(reason: string, now: number, tellPeer = false): void {
+    if (this.state === 'closed') return;
+    if (tellPeer && this.path && this.remoteCid !== undefined) this.emitSend(this.path, { t: MsgType.Bye, cid: this.remoteCid }, now);
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    for (const m of this.waiting.splice(0)) this.out.push({ kind: 'failed', ref: m.ref, msgId: '', reason });
+    this.channel.failAll(reason);
+    this.drainChannel(now);
+    this.out.push(wasConnected ? { kind: 'disconnected', reason } : { kind: 'connect_failed', reason });
+  }
+
+  // ---- internals ----
+
+  private fail(reason: string, now: number): void {
+    this.close(reason, now);
+  }
+
+  private sendNow(m: Outgoing, now: number): void {
+    const msgId = this.channel.send(encodeChatPayload(m.text, Date.now()), now);
+    this.refs.set(msgId, m.ref);
+    this.drainChannel(now);
+  }
+
+  private ping(now: number): void {
+    if (this.path && this.remoteCid !== undefined) this.emitSend(this.path, { t: MsgType.Ping, cid: this.remoteCid }, now);
+  }
+
+  private touch(now: number): void {
+    this.lastRx = now;
+    this.awaitingSince = undefined;
+  }
+
+  private emitSend(path: Path, msg: Message, now: number): void {
+    this.out.push({ kind: 'send', path, msg });
+    this.lastTx = now;
+    // Every datagram we send but a pong asks for an answer; its absence is what reveals a dead path.
+    if (msg.t !== MsgType.Pong && msg.t !== MsgType.Ack && msg.t !== MsgType.Bye) this.awaitingSince ??= now;
+  }
+
+  private drainChannel(now: number): void {
+    if (this.path && this.remoteCid !== undefined) {
+      for (let f = this.channel.pollTransmit(); f; f = this.channel.pollTransmit()) {
+        const msg: Message = f.t === MsgType.Data ? { ...f, cid: this.remoteCid } : { ...f, cid: this.remoteCid };
+        this.emitSend(this.path, msg, now);
+      }
+    }
+    const peerTag = (this.remoteCid ?? 0).toString(16);
+    const ownTag = this.localCid.toString(16);
+    for (let ev = this.channel.pollEvent(); ev; ev = this.channel.pollEvent()) {
+      if (ev.type === 'deliver') {
+        const payload = decodeChatPayload(ev.body);
+        if (payload) this.out.push({ kind: 'message', msgId: `${peerTag}-${ev.msgId}`, text: payload.text, sentAt: payload.sentAt });
+      } else {
+        const ref = this.refs.get(ev.msgId);
+        this.refs.delete(ev.msgId);
+        const msgId = `${ownTag}-${ev.msgId}`;
+        if (ev.type === 'acked') this.out.push({ kind: 'delivered', ref, msgId });
+        else this.out.push({ kind: 'failed', ref, msgId, reason: ev.reason });
+      }
+    }
+  }
+}

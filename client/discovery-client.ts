@@ -1,0 +1,209 @@
+// The client's side of discovery, sans-IO: registers and heartbeats with *every* configured
+// server, polls each for peer-list changes, and merges what they report. A server that
+// stops answering is counted out; when it answers again the client is simply registered
+// again (every heartbeat is a full register, so a restarted server re-learns us at once).
+
+import { HEARTBEAT_INTERVAL_MS, PEER_LIST_POLL_MS, REGISTER_RETRY_MS, SERVER_SILENT_AFTER_MS } from '../src/constants.ts';
+import { encode } from '../src/codec.ts';
+import { sameEndpoint } from '../src/net/address.ts';
+import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../src/wire.ts';
+import type { NatType } from './events.ts';
+
+export interface ServerState {
+  readonly addr: Endpoint;
+  /** When we last heard anything from this server; undefined = never. */
+  lastHeard: number | undefined;
+  /** Our public endpoint as this server sees it (its STUN-like reflection). */
+  observed: Endpoint | undefined;
+  nextRegisterAt: number;
+  nextListAt: number;
+  /** Peer list as this server last reported it, and its registry version. */
+  peers: Map<string, string>;
+  ver: number | undefined;
+  /** Pages of a list walk in progress, merged into `peers` when the last page arrives. */
+  walk: Map<string, string> | undefined;
+  /** Registry version of the walk's first page: later changes are picked up by the next poll. */
+  walkVer: number | undefined;
+  /** True once the silence after lastHeard was noticed, so no timer stays armed for it. */
+  silenceNoted: boolean;
+}
+
+export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
+
+export class DiscoveryClient {
+  readonly servers: ServerState[];
+  private readonly out: DiscoveryOutput[] = [];
+  private lan: Endpoint[] = [];
+
+  constructor(
+    servers: Endpoint[],
+    private id: string,
+    private name: string,
+    now: number,
+  ) {
+    this.servers = servers.map((addr) => ({
+      addr,
+      lastHeard: undefined,
+      observed: undefined,
+      nextRegisterAt: now,
+      nextListAt: now,
+      peers: new Map(),
+      ver: undefined,
+      walk: undefined,
+      walkVer: undefined,
+      silenceNoted: false,
+    }));
+  }
+
+  setLanCandidates(lan: Endpoint[]): void {
+    this.lan = lan;
+  }
+
+  setName(name: string, now: number): void {
+    this.name = name;
+    for (const s of this.servers) s.nextRegisterAt = now; // tell every server at once
+  }
+
+  serverAt(addr: Endpoint): ServerState | undefined {
+    return this.servers.find((s) => sameEndpoint(s.addr, addr));
+  }
+
+  isReachable(s: ServerState, now: number): boolean {
+    return s.lastHeard !== undefined && now - s.lastHeard < SERVER_SILENT_AFTER_MS;
+  }
+
+  reachableCount(now: number): number {
+    return this.servers.filter((s) => this.isReachable(s, now)).length;
+  }
+
+  /** The first observed endpoint any server reported (servers in configured order). */
+  observed(): Endpoint | undefined {
+    return this.servers.find((s) => s.observed)?.observed;
+  }
+
+  /**
+   * NAT type from the reflections: `none` when a server sees our own address and port;
+   * else two servers on different ports seeing the same endpoint means the mapping is
+   * endpoint-independent (`cone`), different endpoints mean `symmetric` (hyperdht, netcheck).
+   */
+  natType(localPort: number): NatType {
+    const seen = this.servers.filter((s) => s.observed).map((s) => s.observed as Endpoint);
+    if (seen.length === 0) return 'unknown';
+    if (seen.some((o) => o[1] === localPort && this.lan.some((l) => l[0] === o[0]))) return 'none';
+    if (seen.length < 2) return 'unknown';
+    return seen.every((o) => sameEndpoint(o, seen[0] as Endpoint)) ? 'cone' : 'symmetric';
+  }
+
+  /** The union of every reachable server's list, without ourselves. */
+  mergedPeers(now: number): PeerSummary[] {
+    const merged = new Map<string, string>();
+    for (const s of this.servers) {
+      if (!this.isReachable(s, now)) continue;
+      for (const [id, name] of s.peers) if (id !== this.id) merged.set(id, name);
+    }
+    return [...merged].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** Servers that are up and list `peerId`: the ones that can introduce or relay us. */
+  serversKnowing(peerId: string, now: number): ServerState[] {
+    return this.servers.filter((s) => this.isReachable(s, now) && s.peers.has(peerId));
+  }
+
+  /** Sends a message to every reachable server (or all of them, if none is reachable). */
+  broadcast(msg: Message, now: number): void {
+    const up = this.servers.filter((s) => this.isReachable(s, now));
+    for (const s of up.length ? up : this.servers) this.out.push({ to: s.addr, bytes: encode(msg) });
+  }
+
+  sendTo(server: Endpoint, msg: Message): void {
+    this.out.push({ to: server, bytes: encode(msg) });
+  }
+
+  pollTransmit(): DiscoveryOutput | undefined {
+    return this.out.shift();
+  }
+
+  handleTimeout(now: number): void {
+    for (const s of this.servers) {
+      if (s.lastHeard !== undefined && now >= s.lastHeard + SERVER_SILENT_AFTER_MS) s.silenceNoted = true;
+      if (now >= s.nextRegisterAt) {
+        this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan: this.lan });
+        // Until the server answers, retry fast: start-up and failover should take seconds.
+        s.nextRegisterAt = now + (this.isReachable(s, now) ? HEARTBEAT_INTERVAL_MS : REGISTER_RETRY_MS);
+      }
+      if (now >= s.nextListAt && this.isReachable(s, now)) {
+        this.sendTo(s.addr, { t: MsgType.ListPeers, ver: s.ver });
+        s.nextListAt = now + PEER_LIST_POLL_MS;
+      }
+    }
+  }
+
+  nextTimeout(): number {
+    let next = Infinity;
+    for (const s of this.servers) {
+      next = Math.min(next, s.nextRegisterAt);
+      if (s.lastHeard === undefined || s.silenceNoted) continue;
+      next = Math.min(next, s.nextListAt, s.lastHeard + SERVER_SILENT_AFTER_MS);
+    }
+    return next;
+  }
+
+  /** Any datagram from a server shows it is up (introductions and relayed data too). */
+  noteHeard(server: ServerState, now: number): void {
+    server.lastHeard = now;
+    server.silenceNoted = false;
+  }
+
+  /**
+   * Handles a datagram from a server. Returns true when the merged peer list may have
+   * changed. Introductions, errors and relayed data are returned to the caller.
+   */
+  receive(server: ServerState, msg: Message, now: number): boolean {
+    const wasReachable = this.isReachable(server, now);
+    this.noteHeard(server, now);
+    switch (msg.t) {
+      case MsgType.Registered: {
+        server.observed = msg.observed;
+        if (!wasReachable) {
+          server.nextRegisterAt = now + HEARTBEAT_INTERVAL_MS;
+          server.nextListAt = now; // a server just (re)joined: fetch its list now
+          server.ver = undefined;
+        }
+        return !wasReachable;
+      }
+      case MsgType.PeerList:
+        return this.receiveList(server, msg, now);
+      case MsgType.ServerError:
+        if (msg.code === 'NOT_REGISTERED') {
+          // The server forgot us (restart, expiry): register again right away.
+          server.nextRegisterAt = now;
+          server.ver = undefined;
+        }
+        return false;
+      default:
+        return !wasReachable;
+    }
+  }
+
+  private receiveList(server: ServerState, msg: MessageOf<typeof MsgType.PeerList>, now: number): boolean {
+    if (msg.unchanged) return false;
+    const walk = server.walk ?? new Map<string, string>();
+    if (!server.walk) server.walkVer = msg.ver;
+    for (const p of msg.peers) walk.set(p.id, p.name);
+    if (msg.next !== undefined) {
+      server.walk = walk;
+      this.sendTo(server.addr, { t: MsgType.ListPeers, cursor: msg.next });
+      return false;
+    }
+    server.walk = undefined;
+    server.ver = server.walkVer;
+    server.nextListAt = now + PEER_LIST_POLL_MS;
+    const changed = walk.size !== server.peers.size || [...walk].some(([id, name]) => server.peers.get(id) !== name);
+    server.peers = walk;
+    return changed;
+  }
+
+  describe(now: number): string {
+    return this.servers.map((s) => `${endpointToString(s.addr)}${this.isReachable(s, now) ? '' : ' (down)'}`).join(', ');
+  }
+}

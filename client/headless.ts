@@ -1,0 +1,68 @@
+// Headless mode for scripts and tests: one JSON command per line on stdin, one JSON event
+// per line on stdout and nothing else (diagnostics go to stderr). End of stdin means quit
+// once pending messages are delivered or failed.
+
+import { createInterface } from 'node:readline';
+import type { ChatClient } from './chat-client.ts';
+import type { ClientCommand } from './events.ts';
+
+/** How often end-of-input checks whether every pending message is settled. */
+const DRAIN_POLL_MS = 50;
+
+export async function runHeadless(client: ChatClient): Promise<void> {
+  client.onEvent((ev) => {
+    if (ev.event === 'status') return; // UI-only: not part of the headless contract
+    process.stdout.write(`${JSON.stringify(ev)}\n`);
+  });
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let quitting = false;
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const cmd = parseCommand(line);
+    if (typeof cmd === 'string') {
+      process.stdout.write(`${JSON.stringify({ event: 'error', code: 'BAD_COMMAND', message: cmd })}\n`);
+      continue;
+    }
+    if (cmd.cmd === 'quit') {
+      quitting = true;
+      break;
+    }
+    client.command(cmd);
+  }
+  if (!quitting) {
+    // End of input: let what was sent arrive (or fail, bounded by the 60 s give-up) first.
+    while (client.hasPendingMessages()) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+  }
+  await client.shutdown();
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** Validates one line; returns the command or a message saying what is wrong with it. */
+export function parseCommand(line: string): ClientCommand | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return 'not JSON: expected one object per line, e.g. {"cmd":"peers"}';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'a command must be a JSON object';
+  const c = value as Record<string, unknown>;
+  switch (c.cmd) {
+    case 'peers':
+    case 'quit':
+      return { cmd: c.cmd };
+    case 'connect':
+      if (isStr(c.peer)) return { cmd: 'connect', peer: c.peer };
+      if (isStr(c.addr)) return { cmd: 'connect', addr: c.addr };
+      return 'connect needs "peer" (name or id) or "addr" ("host:port")';
+    case 'send':
+      if (!isStr(c.peer) || typeof c.text !== 'string') return 'send needs "peer" and "text"';
+      return { cmd: 'send', peer: c.peer, text: c.text, ref: c.ref };
+    case 'nick':
+      if (!isStr(c.name)) return 'nick needs "name"';
+      return { cmd: 'nick', name: c.name };
+    default:
+      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, quit`;
+  }
+}

@@ -1,0 +1,187 @@
+// The blessed terminal UI: renders the model (model.ts) and turns keys into ClientCommands.
+// The only module that imports blessed. Each blessed trap it avoids is named where it is.
+import blessed from 'blessed';
+import type { ChatClientApi, ClientEvent } from '../events.ts';
+import { patchBlessedWidths } from './blessed-patch.ts';
+import { handleInput, HELP } from './commands.ts';
+import { InputLine } from './input-line.ts';
+import { UiModel } from './model.ts';
+import { stripUnsafe } from './sanitize.ts';
+import { renderConversation, renderPeerList, renderStatus, renderTitle } from './view.ts';
+import { padToWidth } from './width.ts';
+
+type Box = blessed.Widgets.BoxElement;
+type Focus = 'list' | 'input';
+interface KeyInfo { name?: string; full?: string; ctrl?: boolean; meta?: boolean }
+
+const PROMPT = '> ';
+
+export async function runUi(client: ChatClientApi, opts: { name: string; id: string }): Promise<void> {
+  patchBlessedWidths();
+  const model = new UiModel(opts);
+  const term = process.env.TERM ?? '';
+  // blessed 0.1.81 cannot parse newer terminfo entries such as tmux-256color.
+  const screen = blessed.screen({
+    smartCSR: true,
+    fullUnicode: true,
+    title: 'natter',
+    warnings: false,
+    ...(/^(tmux|screen)/.test(term) ? { terminal: 'xterm-256color' } : {}),
+  });
+  // In a UTF-8 locale draw borders and '·' as UTF-8, not as DEC line-drawing (ACS): the
+  // same bytes for every character, and tmux's capture-pane shows what a person sees.
+  const { tput } = screen.program as unknown as { tput: { unicode?: boolean; brokenACS?: boolean } };
+  if (tput.unicode) tput.brokenACS = true;
+  const list = box(screen, { top: 0, left: 0, bottom: 2, width: 24, border: { type: 'line' }, label: ' peers ' });
+  const conv = box(screen, { top: 0, left: 24, right: 0, bottom: 2, border: { type: 'line' } });
+  const input = box(screen, { bottom: 1, left: 0, right: 0, height: 1, tags: false });
+  const status = box(screen, { bottom: 0, left: 0, right: 0, height: 1, style: { inverse: true } });
+
+  const line = new InputLine();
+  let focus: Focus = 'list';
+  let scroll = 0;
+  let highSurrogate = '';
+  for (const text of ['welcome to natter', ...HELP]) model.note(text);
+
+  const render = (): void => {
+    const listWidth = Math.min(32, Math.max(16, Math.floor((screen.width as number) * 0.25)));
+    list.width = listWidth;
+    conv.left = listWidth;
+    list.style.border = { fg: focus === 'list' ? 'cyan' : 'gray' };
+    conv.style.border = { fg: 'gray' };
+    const lw = listWidth - 2;
+    list.setContent(renderPeerList(model.entries(), lw, focus === 'list').join('\n'));
+    const cw = Math.max(1, (screen.width as number) - listWidth - 2);
+    const ch = Math.max(1, (screen.height as number) - 2 - 2 - 1);
+    const view = renderConversation(model.currentLines(), cw, ch, scroll);
+    scroll = view.scroll;
+    conv.setContent([`{bold}${renderTitle(model, cw, scroll > 0)}{/bold}`, ...view.lines].join('\n'));
+    const iw = Math.max(1, (screen.width as number) - PROMPT.length);
+    const shown = line.view(iw);
+    input.setContent(PROMPT + padToWidth(shown.text, iw));
+    status.setContent(renderStatus(model.status, screen.width as number));
+    screen.render();
+    // Our own cursor: blessed only positions it for its textarea widgets.
+    if (focus === 'input') {
+      screen.program.cup((screen.height as number) - 2, PROMPT.length + shown.cursorCol);
+      screen.program.showCursor();
+    } else {
+      screen.program.hideCursor();
+    }
+  };
+
+  let rendering = false;
+  const scheduleRender = (): void => {
+    if (rendering) return;
+    rendering = true;
+    setImmediate(() => {
+      rendering = false;
+      if (!done) render();
+    });
+  };
+
+  let done = false;
+  let resolveDone: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => { resolveDone = resolve; });
+  const quit = async (): Promise<void> => {
+    if (done) return;
+    done = true;
+    model.note('saying goodbye…');
+    render();
+    try {
+      await client.shutdown();
+    } finally {
+      for (const sig of SIGNALS) process.removeListener(sig, onSignal);
+      screen.destroy();
+      resolveDone();
+    }
+  };
+  // blessed exits on SIGTERM/SIGINT only when it is the sole listener; ours says goodbye first.
+  const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = (): void => void quit();
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+
+  client.onEvent((ev: ClientEvent) => {
+    if (done) return;
+    model.apply(ev);
+    if (ev.event === 'message' && ev.fromId === model.openId) scroll = scroll > 0 ? scroll + 1 : 0;
+    scheduleRender();
+  });
+
+  const submit = (): void => {
+    const result = handleInput(model, line.take());
+    for (const cmd of result.commands) client.command(cmd);
+    scroll = 0;
+    if (result.quit) void quit();
+  };
+
+  const onListKey = (key: KeyInfo): void => {
+    if (key.name === 'up') model.moveSelection(-1);
+    else if (key.name === 'down') model.moveSelection(1);
+    else if (key.name === 'enter') {
+      const cmd = model.openSelected();
+      scroll = 0;
+      if (cmd) client.command(cmd);
+      if (model.openId !== undefined) focus = 'input';
+    }
+  };
+
+  const onInputKey = (ch: string | undefined, key: KeyInfo): void => {
+    switch (key.name) {
+      case 'enter': return submit();
+      case 'backspace': return line.backspace();
+      case 'delete': return line.deleteForward();
+      case 'left': return line.left();
+      case 'right': return line.right();
+      case 'home': return line.home();
+      case 'end': return line.end();
+      case 'up': return model.moveSelection(-1);
+      case 'down': return model.moveSelection(1);
+    }
+    if (key.full === 'C-d' && line.value === '') return void quit();
+    if (key.full === 'C-u') return void line.take();
+    if (ch === undefined || key.ctrl || key.meta) return;
+    // blessed splits its input into UTF-16 units: rejoin surrogate pairs (emoji).
+    if (/^[\ud800-\udbff]$/.test(ch)) {
+      highSurrogate = ch;
+      return;
+    }
+    const text = stripUnsafe(highSurrogate + ch);
+    highSurrogate = '';
+    if (text !== '') line.insert(text);
+  };
+
+  screen.on('keypress', (ch: string | undefined, key: KeyInfo) => {
+    if (done) return;
+    // One Enter press arrives as 'return' and then 'enter': act on 'enter' only.
+    if (key.name === 'return') return;
+    if (key.full === 'C-c') return void quit();
+    if (key.name === 'tab') focus = focus === 'list' ? 'input' : 'list';
+    else if (key.name === 'pageup') scroll += Math.max(1, (screen.height as number) - 8);
+    else if (key.name === 'pagedown') scroll = Math.max(0, scroll - Math.max(1, (screen.height as number) - 8));
+    else if (focus === 'list' && ch !== undefined && !key.ctrl && !key.meta && /^\P{Cc}$/u.test(ch) && !['up', 'down', 'enter'].includes(key.name ?? '')) {
+      // Typing while the list has focus starts a message.
+      focus = 'input';
+      onInputKey(ch, key);
+    } else if (focus === 'list') onListKey(key);
+    else onInputKey(ch, key);
+    scheduleRender();
+  });
+  screen.on('resize', () => scheduleRender());
+
+  render();
+  // Ask for the list now: a client started before we subscribed has already emitted it.
+  client.command({ cmd: 'peers' });
+  return finished;
+}
+
+/** A plain box whose content we pre-wrap (view.ts); blessed's wrapping miscounts emoji. */
+function box(screen: blessed.Widgets.Screen, options: blessed.Widgets.BoxOptions): Box {
+  const el = blessed.box({ parent: screen, tags: true, wrap: false, ...options });
+  const wrappable = el as unknown as { _wrapContent(content: string, width: number): unknown };
+  const original = wrappable._wrapContent.bind(el);
+  // Our lines already fit: a huge width keeps blessed from re-wrapping them.
+  wrappable._wrapContent = (content: string, width: number) => original(content, width + 100_000);
+  return el;
+}
+

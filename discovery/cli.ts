@@ -1,0 +1,48 @@
+// natter discovery server: `npm run discovery -- --port 8000 [--host 0.0.0.0]`.
+
+import { advertisedHost, failStartup, onShutdownSignal, parseFlags, parseHost, parsePort } from './cli-args.ts';
+import { startDiscoveryServer } from './server.ts';
+
+const PROG = 'natter-discovery';
+const USAGE = `usage: npm run discovery -- [--port N] [--host ADDR]
+
+  --port N     UDP port to listen on (default 8000; 0 lets the OS choose)
+  --host ADDR  IP address to bind (default 0.0.0.0: every IPv4 interface)
+  --help       show this help
+
+Clients register, list peers, get introduced and, when punching fails, relay through it.`;
+
+async function main(): Promise<void> {
+  let port = 8000;
+  let host = '0.0.0.0';
+  try {
+    const flags = parseFlags(process.argv.slice(2), {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (flags.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    }
+    if (typeof flags.port === 'string') port = parsePort(flags.port);
+    if (typeof flags.host === 'string') host = parseHost(flags.host);
+  } catch (err) {
+    failStartup(PROG, err);
+  }
+
+  let server;
+  try {
+    server = await startDiscoveryServer({ port, host });
+  } catch (err) {
+    failStartup(PROG, err); // e.g. BIND_FAILED: port in use
+  }
+  const running = server;
+  onShutdownSignal(async () => {
+    await running.close();
+    console.log('stopped');
+  });
+  console.log(`natter discovery server on UDP ${host}:${running.port}; clients use ${advertisedHost(host)}:${running.port} (or another address of this machine); Ctrl-C stops`);
+}
+
+void main();

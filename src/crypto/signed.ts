@@ -1,0 +1,73 @@
+// Signed registrations, so a discovery server can require that only the holder of an
+// identity key registers (or moves) the peer id derived from it. The signature covers
+// canonical CBOR of ["natter-register-v1", id, name, lan, timestamp, publicKey]: the
+// domain string keeps a registration signature from ever being valid for anything else.
+//
+// What a server should check (verifyRegistration): the id is peerIdOf(publicKey), the
+// signature holds, the timestamp is within REGISTRATION_MAX_SKEW_MS of its clock, and it
+// is newer than the last one accepted for this id (replays of an old registration from
+// another address would otherwise move the peer's entry). A signature cannot bind the
+// observed address, which only the server sees: an on-path attacker can still race a
+// fresh registration from its own address — the Noise handshake is what stops it
+// impersonating the peer afterwards.
+
+import { REGISTRATION_MAX_SKEW_MS } from '../constants.ts';
+import { encodeCanonical } from './canonical-cbor.ts';
+import { PUBLIC_KEY_BYTES, peerIdOf, verify, type Identity } from './identity.ts';
+import { isBytes } from './bytes.ts';
+
+export interface RegistrationClaim {
+  id: string;
+  name: string;
+  /** LAN candidates as [host, port], in the order sent. */
+  lan: readonly (readonly [string, number])[];
+  /** Sender's clock, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface RegistrationProof {
+  publicKey: Uint8Array;
+  signature: Uint8Array;
+}
+
+export type RegistrationVerdict = 'ok' | 'malformed' | 'id-mismatch' | 'bad-signature' | 'stale' | 'replayed';
+
+const DOMAIN = 'natter-register-v1';
+
+/** The exact bytes signed, or undefined if the claim holds values CBOR here cannot carry. */
+export function registrationBytes(claim: RegistrationClaim, publicKey: Uint8Array): Uint8Array | undefined {
+  if (typeof claim !== 'object' || claim === null || !Array.isArray(claim.lan)) return undefined;
+  return encodeCanonical([DOMAIN, claim.id, claim.name, claim.lan.map(([host, port]) => [host, port]), claim.timestamp, publicKey]);
+}
+
+export function signRegistration(identity: Identity, claim: RegistrationClaim): RegistrationProof {
+  const bytes = registrationBytes(claim, identity.publicKey);
+  if (!bytes) throw new RangeError('registration claim is not encodable'); // our own data: a programming error
+  return { publicKey: identity.publicKey, signature: identity.sign(bytes) };
+}
+
+/**
+ * Checks a registration from the network; never throws. `lastTimestamp`: the newest
+ * timestamp already accepted for this id, if any.
+ */
+export function verifyRegistration(
+  claim: RegistrationClaim,
+  proof: RegistrationProof,
+  now: number,
+  lastTimestamp?: number,
+  maxSkewMs: number = REGISTRATION_MAX_SKEW_MS,
+): RegistrationVerdict {
+  if (!proof || !isBytes(proof.publicKey, PUBLIC_KEY_BYTES)) return 'malformed';
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = registrationBytes(claim, proof.publicKey);
+  } catch {
+    bytes = undefined; // e.g. a lan entry that is not a pair
+  }
+  if (!bytes || typeof claim.id !== 'string' || typeof claim.timestamp !== 'number') return 'malformed';
+  if (peerIdOf(proof.publicKey) !== claim.id) return 'id-mismatch';
+  if (!verify(proof.publicKey, bytes, proof.signature)) return 'bad-signature';
+  if (Math.abs(now - claim.timestamp) > maxSkewMs) return 'stale';
+  if (lastTimestamp !== undefined && claim.timestamp <= lastTimestamp) return 'replayed';
+  return 'ok';
+}

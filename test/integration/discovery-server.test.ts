@@ -1,0 +1,174 @@
+// The discovery server over real loopback UDP, and its CLI as a child process. Every socket
+// and process is closed in `after`/`finally`; every wait is bounded.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { decodeMessage, encode } from '../../src/codec.ts';
+import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
+import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/server.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WAIT_MS = 3_000;
+
+/** A client socket with a queue of decoded replies. */
+class Client {
+  readonly sock = dgram.createSocket('udp4');
+  private readonly inbox: Message[] = [];
+  private waiter: (() => void) | undefined;
+
+  async open(): Promise<this> {
+    this.sock.on('message', (bytes) => {
+      const msg = decodeMessage(bytes);
+      if (msg) this.inbox.push(msg);
+      this.waiter?.();
+    });
+    this.sock.bind(0, '127.0.0.1');
+    await once(this.sock, 'listening');
+    return this;
+  }
+
+  get port(): number {
+    return this.sock.address().port;
+  }
+
+  send(msg: Message, port: number): void {
+    this.sock.send(encode(msg), port, '127.0.0.1');
+  }
+
+  async next<T extends Message['t']>(t: T): Promise<MessageOf<T>> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const at = this.inbox.findIndex((m) => m.t === t);
+      if (at >= 0) return this.inbox.splice(at, 1)[0] as MessageOf<T>;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no message of type ${t} within ${WAIT_MS} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
+
+/** Runs the CLI; resolves with exit code and output, killing it if it outlives `timeoutMs`. */
+function runCli(args: string[], opts: { timeoutMs?: number; onStdout?: (text: string, kill: () => void) => void } = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'discovery/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    opts.onStdout?.(stdout, () => child.kill('SIGTERM'));
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('discovery server over loopback UDP', () => {
+  const lines: string[] = [];
+  const clients: Client[] = [];
+  let server: DiscoveryServer | undefined;
+
+  after(async () => {
+    for (const c of clients) c.close();
+    await server?.close();
+  });
+
+  it('registers two clients, lists them, and introduces them to each other', async () => {
+    server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', log: (l) => lines.push(l), statsIntervalMs: 0 });
+    const port = server.port;
+    const alice = await new Client().open();
+    const bob = await new Client().open();
+    clients.push(alice, bob);
+    const idA = '0a'.repeat(32);
+    const idB = '0b'.repeat(32);
+
+    alice.send({ t: MsgType.Register, id: idA, name: 'alice', lan: [['10.1.2.3', alice.port]] }, port);
+    bob.send({ t: MsgType.Register, id: idB, name: 'bob', lan: [] }, port);
+    assert.deepEqual((await alice.next(MsgType.Registered)).observed, ['127.0.0.1', alice.port]);
+    assert.deepEqual((await bob.next(MsgType.Registered)).observed, ['127.0.0.1', bob.port]);
+
+    alice.send({ t: MsgType.ListPeers }, port);
+    const list = await alice.next(MsgType.PeerList);
+    assert.deepEqual(list.peers.map((p) => p.name), ['alice', 'bob']);
+    assert.equal(list.total, 2);
+
+    bob.send({ t: MsgType.Connect, target: idA }, port);
+    const [toAlice, toBob] = await Promise.all([alice.next(MsgType.Introduce), bob.next(MsgType.Introduce)]);
+    assert.deepEqual(toAlice, { t: MsgType.Introduce, peer: { id: idB, name: 'bob' }, candidates: [{ kind: 'public', addr: ['127.0.0.1', bob.port] }] });
+    assert.deepEqual(toBob.peer, { id: idA, name: 'alice' });
+    assert.deepEqual(toBob.candidates, [
+      { kind: 'public', addr: ['127.0.0.1', alice.port] },
+      { kind: 'lan', addr: ['10.1.2.3', alice.port] },
+    ]);
+
+    alice.send({ t: MsgType.Leave, id: idA }, port);
+    bob.send({ t: MsgType.ListPeers, ver: list.ver }, port);
+    const after = await bob.next(MsgType.PeerList);
+    assert.deepEqual(after.peers.map((p) => p.name), ['bob']);
+
+    assert.ok(lines.some((l) => l.startsWith('join') && l.includes('alice (0a0a0a0a)') && l.includes(`127.0.0.1:${alice.port}`)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('leave') && l.includes('alice')), lines.join('\n'));
+    const stats = server.stats();
+    assert.equal(stats.online, 1);
+    assert.ok(stats.datagramsIn >= 6 && stats.datagramsOut >= 6);
+  });
+});
+
+describe('discovery CLI', () => {
+  it('refuses an unknown flag with one line on stderr and exit code 2', async () => {
+    const r = await runCli(['--bogus']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^natter-discovery: .*bogus.*\n$/);
+  });
+
+  it('refuses a bad port with exit code 2', async () => {
+    const r = await runCli(['--port', '70000']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^natter-discovery: bad port "70000".*\n$/);
+  });
+
+  it('reports a port in use with exit code 2 and no stack trace', async () => {
+    const taken = dgram.createSocket('udp4');
+    try {
+      taken.bind(0, '127.0.0.1');
+      await once(taken, 'listening');
+      const r = await runCli(['--host', '127.0.0.1', '--port', String(taken.address().port)]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^natter-discovery: cannot bind UDP .*EADDRINUSE.*\n$/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('starts, and stops cleanly with exit code 0 on SIGTERM', async () => {
+    let sent = false;
+    const r = await runCli(['--host', '127.0.0.1', '--port', '0'], {
+      onStdout: (text, kill) => {
+        if (!sent && text.includes('discovery server on UDP')) {
+          sent = true;
+          kill();
+        }
+      },
+    });
+    assert.ok(sent, r.stdout + r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /stopped/);
+  });
+});

@@ -1,0 +1,180 @@
+// The client engine end to end in a simulated network with a fake clock: three discovery
+// servers on the "internet", clients behind no NAT, cone or symmetric NATs, loss and
+// duplication, mapping flushes. The same engines the processes run, in milliseconds.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DiscoveryServerEngine } from '../../discovery/server-engine.ts';
+import { ClientEngine } from '../../client/engine.ts';
+import type { ClientEvent } from '../../client/events.ts';
+import type { Engine } from '../../src/net/transport.ts';
+import type { Endpoint } from '../../src/wire.ts';
+import { SimNetwork, type NatKind } from '../helpers/sim-network.ts';
+
+const SERVER_IP = '203.0.113.10';
+const SERVERS: Endpoint[] = [8000, 8001, 8002].map((p) => [SERVER_IP, p]);
+
+/** Wraps a client engine so every event it emits is recorded. */
+class Recorded implements Engine {
+  readonly events: ClientEvent[] = [];
+  constructor(readonly engine: ClientEngine) {}
+  private drain() {
+    for (let e = this.engine.pollEvent(); e; e = this.engine.pollEvent()) this.events.push(e);
+  }
+  receive(b: Uint8Array, f: Endpoint, now: number) {
+    this.engine.receive(b, f, now);
+    this.drain();
+  }
+  handleTimeout(now: number) {
+    this.engine.handleTimeout(now);
+    this.drain();
+  }
+  pollTransmit() {
+    this.drain();
+    return this.engine.pollTransmit();
+  }
+  nextTimeout() {
+    return this.engine.nextTimeout();
+  }
+  of<K extends ClientEvent['event']>(kind: K): Extract<ClientEvent, { event: K }>[] {
+    return this.events.filter((e) => e.event === kind) as Extract<ClientEvent, { event: K }>[];
+  }
+}
+
+interface Placement {
+  nat: NatKind | 'none';
+  /** Index of the NAT box; two clients with the same index share a NAT. */
+  box?: number;
+}
+
+function world(placements: Placement[], seed = 7) {
+  const net = new SimNetwork(seed);
+  const servers = SERVERS.map((addr) => {
+    const engine = new DiscoveryServerEngine();
+    net.add(addr[0], addr[1], engine);
+    return engine;
+  });
+  const boxes = new Map<number, string>();
+  const clients = placements.map((p, i) => {
+    const name = `peer${i}`;
+    const id = (i + 1).toString(16).padStart(32, '0');
+    let ip: string;
+    let lan: string | undefined;
+    if (p.nat === 'none') ip = `203.0.113.${100 + i}`;
+    else {
+      const box = p.box ?? i;
+      lan = `lan${box}`;
+      if (!boxes.has(box)) {
+        net.addNat(`203.0.113.${50 + box}`, p.nat, lan);
+        boxes.set(box, lan);
+      }
+      ip = `10.${box}.0.${2 + i}`;
+    }
+    const port = 4000 + i;
+    const engine = new ClientEngine({ id, name, servers: SERVERS, localPort: port, now: net.now, randomCid: () => 1000 * (i + 1) + Math.floor(net.random() * 999) });
+    engine.setLanCandidates([[ip, port]]);
+    const client = new Recorded(engine);
+    net.add(ip, port, client, lan);
+    return { client, ip, port, name, id };
+  });
+  return { net, servers, clients };
+}
+
+function connectPair(placements: Placement[], seed?: number) {
+  const w = world(placements, seed);
+  const [a, b] = w.clients as [(typeof w.clients)[0], (typeof w.clients)[0]];
+  w.net.run(3_000);
+  assert.equal(a.client.of('ready').length, 1, 'ready once');
+  assert.ok(a.client.of('peers').some((e) => e.peers.some((p) => p.name === b.name)), 'b is listed at a');
+  const t0 = w.net.now;
+  a.client.engine.connectPeer(b.name, w.net.now);
+  w.net.flush();
+  w.net.run(t0 + 12_000);
+  return { ...w, a, b, t0 };
+}
+
+function chat(w: ReturnType<typeof connectPair>, count: number, tag: string, until: number) {
+  for (let i = 0; i < count; i++) {
+    w.a.client.engine.send(w.b.name, `${tag}-a${i}`, `${tag}-a${i}`, w.net.now);
+    w.b.client.engine.send(w.a.name, `${tag}-b${i}`, `${tag}-b${i}`, w.net.now);
+  }
+  w.net.flush();
+  w.net.run(w.net.now + until);
+  const got = (c: Recorded, prefix: string) => c.of('message').map((m) => m.text).filter((t) => t.startsWith(prefix));
+  assert.deepEqual(got(w.b.client, `${tag}-a`), Array.from({ length: count }, (_, i) => `${tag}-a${i}`));
+  assert.deepEqual(got(w.a.client, `${tag}-b`), Array.from({ length: count }, (_, i) => `${tag}-b${i}`));
+}
+
+const cases: [string, Placement[], 'direct' | 'relay'][] = [
+  ['none–none', [{ nat: 'none' }, { nat: 'none' }], 'direct'],
+  ['none–cone', [{ nat: 'none' }, { nat: 'cone' }], 'direct'],
+  ['cone–cone', [{ nat: 'cone' }, { nat: 'cone' }], 'direct'],
+  ['none–symmetric', [{ nat: 'none' }, { nat: 'symmetric' }], 'direct'],
+  ['symmetric–none', [{ nat: 'symmetric' }, { nat: 'none' }], 'direct'],
+  ['cone–symmetric', [{ nat: 'cone' }, { nat: 'symmetric' }], 'relay'],
+  ['symmetric–symmetric', [{ nat: 'symmetric' }, { nat: 'symmetric' }], 'relay'],
+];
+
+describe('punching across simulated NATs', () => {
+  for (const [label, placements, via] of cases) {
+    test(`${label}: ${via}, and chat flows`, () => {
+      const w = connectPair(placements);
+      const ca = w.a.client.of('connected');
+      const cb = w.b.client.of('connected');
+      assert.ok(ca.length >= 1 && cb.length >= 1, `connected on both sides: ${JSON.stringify(w.a.client.events.slice(-5))}`);
+      assert.equal(ca.at(-1)?.via, via);
+      assert.equal(cb.at(-1)?.via, via);
+      assert.equal(ca[0]?.peerId, w.b.id);
+      chat(w, 20, 'x', 20_000);
+    });
+  }
+
+  test('NAT types are detected from two server ports', () => {
+    const w = world([{ nat: 'none' }, { nat: 'cone' }, { nat: 'symmetric' }]);
+    w.net.run(3_000);
+    assert.deepEqual(w.clients.map((c) => c.client.of('ready')[0]?.nat), ['none', 'cone', 'symmetric']);
+  });
+
+  test('two clients behind one NAT connect over their LAN', () => {
+    const w = connectPair([{ nat: 'cone', box: 1 }, { nat: 'cone', box: 1 }]);
+    const c = w.a.client.of('connected').at(-1);
+    assert.equal(c?.via, 'direct');
+    assert.equal(c?.addr, `${w.b.ip}:${w.b.port}`);
+    chat(w, 5, 'lan', 5_000);
+  });
+
+  test('30% loss and 10% duplication: every message once, in order', () => {
+    const w = connectPair([{ nat: 'cone' }, { nat: 'cone' }], 11);
+    assert.equal(w.a.client.of('connected').at(-1)?.via, 'direct');
+    w.net.loss = 0.3;
+    w.net.duplication = 0.1;
+    chat(w, 100, 'lossy', 60_000);
+    assert.equal(w.a.client.of('failed').length, 0);
+  });
+
+  test('a flushed NAT mapping recovers without loss or duplicates', () => {
+    const w = connectPair([{ nat: 'cone' }, { nat: 'cone' }]);
+    chat(w, 5, 'before', 3_000);
+    const before = w.b.client.of('connected').at(-1)?.addr;
+    w.net.nat('203.0.113.50')?.flush();
+    chat(w, 10, 'during', 30_000);
+    const after = w.b.client.of('connected').at(-1)?.addr;
+    assert.notEqual(after, before, 'b now talks to a new public port of a');
+    assert.equal(w.a.client.of('disconnected').length, 0);
+  });
+
+  test('the chat goes on with every server gone', () => {
+    const w = connectPair([{ nat: 'cone' }, { nat: 'cone' }]);
+    for (const [ip, port] of SERVERS) w.net.remove(ip, port);
+    chat(w, 10, 'serverless', 5_000);
+    w.net.run(w.net.now + 120_000); // idle for two minutes: keepalives hold it open
+    chat(w, 3, 'later', 5_000);
+    assert.equal(w.a.client.of('disconnected').length, 0);
+  });
+
+  test('an unknown peer attempt fails within about 10 s with a reason', () => {
+    const w = world([{ nat: 'none' }]);
+    w.net.run(3_000);
+    assert.throws(() => w.clients[0]?.client.engine.connectPeer('ghost', w.net.now), /no online peer/);
+  });
+});
