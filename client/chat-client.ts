@@ -1,6 +1,7 @@
 // The client's edge: one UDP socket, one Driver (one timer), the ClientEngine, and the
 // ChatClientApi that headless mode and the blessed UI both use.
 
+import type { Identity } from '../src/crypto/identity.ts';
 import { NatterError } from '../src/errors.ts';
 import { parseEndpoint } from '../src/net/address.ts';
 import { Driver, monotonicNow } from '../src/net/driver.ts';
@@ -11,7 +12,7 @@ import { ClientEngine } from './engine.ts';
 import type { ChatClientApi, ClientCommand, ClientEvent } from './events.ts';
 
 export interface ChatClientOptions {
-  id: string;
+  identity: Identity;
   name: string;
   servers: Endpoint[];
   /** Local UDP port; 0 picks a random one. */
@@ -35,7 +36,7 @@ export class ChatClient implements ChatClientApi {
   static async start(opts: ChatClientOptions): Promise<ChatClient> {
     const transport = await UdpTransport.bind(opts.port ?? 0, opts.host ?? '0.0.0.0');
     const localPort = transport.localEndpoint()[1];
-    const engine = new ClientEngine({ id: opts.id, name: opts.name, servers: opts.servers, localPort, now: monotonicNow() });
+    const engine = new ClientEngine({ identity: opts.identity, name: opts.name, servers: opts.servers, localPort, now: monotonicNow() });
     // Our LAN candidate: the local address of the route toward the (first) server.
     const lanHosts = new Set<string>();
     for (const server of opts.servers.slice(0, 1)) {

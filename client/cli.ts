@@ -9,7 +9,7 @@ import { parseEndpointList } from '../src/net/address.ts';
 import { peerName } from '../src/wire.ts';
 import { ChatClient } from './chat-client.ts';
 import { runHeadless } from './headless.ts';
-import { loadOrCreatePeerId } from './identity-store.ts';
+import { defaultIdentityPath, loadOrCreateIdentity } from '../src/crypto/identity-file.ts';
 
 const DEFAULT_SERVERS = '127.0.0.1:8000,127.0.0.1:8001,127.0.0.1:8002';
 
@@ -17,6 +17,7 @@ const USAGE = `usage: npm run client -- [options]
   --name NAME           your name as peers see it (default: your login name)
   --servers LIST        discovery servers, host:port,... (default: env NATTER_SERVERS or ${DEFAULT_SERVERS})
   --port P              local UDP port (default: random)
+  --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run)
   --headless            JSON lines on stdin/stdout instead of the terminal UI
   --help                this text`;
 
@@ -32,6 +33,7 @@ function parseFlags() {
         name: { type: 'string' },
         servers: { type: 'string' },
         port: { type: 'string' },
+        identity: { type: 'string' },
         headless: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -68,10 +70,13 @@ async function main(): Promise<void> {
   const port = flags.port === undefined ? 0 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port "${flags.port}" is not a port number (0-65535)`);
 
-  const id = loadOrCreatePeerId(name);
+  const loaded = loadOrCreateIdentity(flags.identity ?? defaultIdentityPath(name));
+  if (!loaded.ok) fail(`${loaded.message} (${loaded.path})`);
+  const identity = loaded.identity;
+  if (loaded.created) process.stderr.write(`natter: created your identity key ${loaded.path} (fingerprint ${identity.fingerprint})\n`);
   let client: ChatClient;
   try {
-    client = await ChatClient.start({ id, name, servers, port });
+    client = await ChatClient.start({ identity, name, servers, port });
   } catch (err) {
     if (err instanceof NatterError) fail(err.message);
     throw err;
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
     await runHeadless(client);
   } else {
     const { runUi } = await import('./ui/app.ts');
-    await runUi(client, { name, id });
+    await runUi(client, { name, id: identity.id });
   }
   process.exit(0);
 }

@@ -7,6 +7,7 @@ import { HEARTBEAT_INTERVAL_MS, PEER_LIST_POLL_MS, REGISTER_RETRY_MS, SERVER_SIL
 import { encode } from '../src/codec.ts';
 import { sameEndpoint } from '../src/net/address.ts';
 import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../src/wire.ts';
+import type { Identity } from '../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
 
 export interface ServerState {
@@ -35,12 +36,15 @@ export class DiscoveryClient {
   private readonly out: DiscoveryOutput[] = [];
   private lan: Endpoint[] = [];
 
+  private readonly id: string;
+
   constructor(
     servers: Endpoint[],
-    private id: string,
+    private readonly identity: Identity,
     private name: string,
     now: number,
   ) {
+    this.id = identity.id;
     this.servers = servers.map((addr) => ({
       addr,
       lastHeard: undefined,

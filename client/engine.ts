@@ -4,6 +4,7 @@
 
 import { INTRODUCTION_RETRY_MS, READY_WAIT_MS } from '../src/constants.ts';
 import { DropCounter, decode, encode } from '../src/codec.ts';
+import type { Identity } from '../src/crypto/identity.ts';
 import { NatterError } from '../src/errors.ts';
 import { sameEndpoint } from '../src/net/address.ts';
 import type { Engine } from '../src/net/transport.ts';
@@ -15,7 +16,8 @@ import type { Path } from './punch.ts';
 import { resolvePeer, type KnownPeer } from './resolve-peer.ts';
 
 export interface ClientEngineOptions {
-  id: string;
+  /** Our long-term key pair: the peer id derives from it; it signs registrations and authenticates Noise handshakes. */
+  identity: Identity;
   name: string;
   servers: Endpoint[];
   localPort: number;
@@ -28,6 +30,7 @@ type PeerMessage = MessageOf<typeof MsgType.Punch | typeof MsgType.PunchAck | ty
 
 export class ClientEngine implements Engine {
   readonly id: string;
+  readonly identity: Identity;
   name: string;
   readonly discovery: DiscoveryClient;
   readonly drops = new DropCounter();
@@ -47,11 +50,12 @@ export class ClientEngine implements Engine {
   private readonly randomCid: () => number;
 
   constructor(opts: ClientEngineOptions) {
-    this.id = opts.id;
+    this.identity = opts.identity;
+    this.id = opts.identity.id;
     this.name = opts.name;
     this.localPort = opts.localPort;
     this.startedAt = opts.now;
-    this.discovery = new DiscoveryClient(opts.servers, opts.id, opts.name, opts.now);
+    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now);
     this.randomCid = opts.randomCid ?? (() => (Math.random() * 0xffffffff) >>> 0);
   }
 

@@ -3,7 +3,7 @@
 // nl-c1 and bob in nl-c2 (or nl-c1b), and tears everything down, on failure too.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { labUp, labDown, natlab, startServers, killAll, kill, type NatType } from './lab.ts';
+import { labUp, labDown, natlab, nsRun, startServers, killAll, kill, type NatType } from './lab.ts';
 import { Headless, type Ev } from './headless.ts';
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -25,7 +25,7 @@ async function startPair(t1: NatType, t2: NatType, opts: { bobNs?: string; befor
   const b = new Headless(opts.bobNs ?? 'nl-c2', 'bob');
   const [readyA, readyB] = await Promise.all([a.ready(), b.ready()]);
   for (const [h, r] of [[a, readyA], [b, readyB]] as const) {
-    console.log(`# ${h.name}: ready after ${r.at - h.started} ms (process start included), observed ${r.observed}, nat ${r.nat}`);
+    console.log(`${h.name}: ready after ${r.at - h.started} ms (process start included), observed ${r.observed}, nat ${r.nat}`);
   }
   return { a, b, readyA, readyB };
 }
@@ -108,6 +108,9 @@ test('cone–cone, 20% loss and 10% duplication on the public side: 100 messages
   const t0 = Date.now();
   await Promise.all([stream(p.a, p.b, 'ab', 100, 10, 60_000), stream(p.b, p.a, 'ba', 100, 10, 60_000)]);
   t.diagnostic(`200 messages delivered in ${Date.now() - t0} ms`);
+  const counters = nsRun('nl-nat1', ['nft', 'list', 'table', 'ip', 'natlab']).split('\n')
+    .filter((l) => /numgen/.test(l)).map((l) => l.trim().replace(/numgen random mod 100 /, ''));
+  t.diagnostic(`router nl-nat1 impairment counters:\n  ${counters.join('\n  ')}`);
 });
 
 test('idle 3x the NAT UDP timeout (5 s), then chat: no re-punch', async (t) => {

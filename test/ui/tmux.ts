@@ -42,6 +42,11 @@ export class Pane {
     return this.tmux.run('capture-pane', '-p', '-t', this.session);
   }
 
+  /** The screen plus its scrollback (the normal screen's history; never the alternate one). */
+  captureAll(): string {
+    return this.tmux.run('capture-pane', '-p', '-S', '-', '-t', this.session);
+  }
+
   lines(): string[] {
     return this.capture().split('\n');
   }

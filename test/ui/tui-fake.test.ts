@@ -51,7 +51,7 @@ test('fake client: connect, chat in CJK and emoji, unread, injection, resize, qu
   pane.type('/quit');
   pane.keys('Enter');
   await pane.waitDead(10_000);
-  screen = pane.capture();
+  screen = pane.captureAll();
   assert.match(screen, /natter ui: bye/);
   assert.doesNotMatch(screen, /peers/, 'the alternate screen was left');
 });

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { DiscoveryServerEngine } from '../../discovery/server-engine.ts';
 import { ClientEngine } from '../../client/engine.ts';
 import type { ClientEvent } from '../../client/events.ts';
+import { Identity } from '../../src/crypto/identity.ts';
 import type { Engine } from '../../src/net/transport.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import { SimNetwork, type NatKind } from '../helpers/sim-network.ts';
@@ -57,7 +58,8 @@ function world(placements: Placement[], seed = 7) {
   const boxes = new Map<number, string>();
   const clients = placements.map((p, i) => {
     const name = `peer${i}`;
-    const id = (i + 1).toString(16).padStart(32, '0');
+    const identity = Identity.fromSeed(new Uint8Array(32).fill(i + 1)) as Identity;
+    const id = identity.id;
     let ip: string;
     let lan: string | undefined;
     if (p.nat === 'none') ip = `203.0.113.${100 + i}`;
@@ -71,7 +73,7 @@ function world(placements: Placement[], seed = 7) {
       ip = `10.${box}.0.${2 + i}`;
     }
     const port = 4000 + i;
-    const engine = new ClientEngine({ id, name, servers: SERVERS, localPort: port, now: net.now, randomCid: () => 1000 * (i + 1) + Math.floor(net.random() * 999) });
+    const engine = new ClientEngine({ identity, name, servers: SERVERS, localPort: port, now: net.now, randomCid: () => 1000 * (i + 1) + Math.floor(net.random() * 999) });
     engine.setLanCandidates([[ip, port]]);
     const client = new Recorded(engine);
     net.add(ip, port, client, lan);
