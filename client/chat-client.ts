@@ -2,6 +2,7 @@
 // ChatClientApi that headless mode and the blessed UI both use.
 
 import type { Identity } from '../src/crypto/identity.ts';
+import type { KnownPeers } from '../src/crypto/known-peers.ts';
 import { NatterError } from '../src/errors.ts';
 import { parseEndpoint } from '../src/net/address.ts';
 import { Driver, monotonicNow } from '../src/net/driver.ts';
@@ -18,6 +19,8 @@ export interface ChatClientOptions {
   /** Local UDP port; 0 picks a random one. */
   port?: number;
   host?: string;
+  /** Pinned peer keys; in memory if not given. */
+  knownPeers?: KnownPeers;
 }
 
 /** How long quit waits for byes and leaves to reach the socket before closing it. */
@@ -36,7 +39,7 @@ export class ChatClient implements ChatClientApi {
   static async start(opts: ChatClientOptions): Promise<ChatClient> {
     const transport = await UdpTransport.bind(opts.port ?? 0, opts.host ?? '0.0.0.0');
     const localPort = transport.localEndpoint()[1];
-    const engine = new ClientEngine({ identity: opts.identity, name: opts.name, servers: opts.servers, localPort, now: monotonicNow() });
+    const engine = new ClientEngine({ identity: opts.identity, knownPeers: opts.knownPeers, name: opts.name, servers: opts.servers, localPort, now: monotonicNow() });
     // Our LAN candidate: the local address of the route toward the (first) server.
     const lanHosts = new Set<string>();
     for (const server of opts.servers.slice(0, 1)) {
@@ -77,6 +80,12 @@ export class ChatClient implements ChatClientApi {
           break;
         case 'nick':
           this.engine.setName(cmd.name, now);
+          break;
+        case 'trust':
+          this.engine.trustPeer(cmd.peer, now);
+          break;
+        case 'whois':
+          this.engine.whois(cmd.peer, now);
           break;
         case 'quit':
           void this.shutdown();

@@ -10,6 +10,7 @@ import { peerName } from '../src/wire.ts';
 import { ChatClient } from './chat-client.ts';
 import { runHeadless } from './headless.ts';
 import { defaultIdentityPath, loadOrCreateIdentity } from '../src/crypto/identity-file.ts';
+import { KnownPeers, defaultKnownPeersPath } from '../src/crypto/known-peers.ts';
 
 const DEFAULT_SERVERS = '127.0.0.1:8000,127.0.0.1:8001,127.0.0.1:8002';
 
@@ -74,9 +75,11 @@ async function main(): Promise<void> {
   if (!loaded.ok) fail(`${loaded.message} (${loaded.path})`);
   const identity = loaded.identity;
   if (loaded.created) process.stderr.write(`natter: created your identity key ${loaded.path} (fingerprint ${identity.fingerprint})\n`);
+  const known = KnownPeers.open(defaultKnownPeersPath(name));
+  if (!known.ok) fail(known.message);
   let client: ChatClient;
   try {
-    client = await ChatClient.start({ identity, name, servers, port });
+    client = await ChatClient.start({ identity, name, servers, port, knownPeers: known.store });
   } catch (err) {
     if (err instanceof NatterError) fail(err.message);
     throw err;

@@ -12,10 +12,13 @@ import {
   PATH_STALE_AFTER_MS,
   PEER_SILENT_TIMEOUT_MS,
 } from '../src/constants.ts';
+import type { Identity } from '../src/crypto/identity.ts';
+import { sameEndpoint } from '../src/net/address.ts';
 import { ReliableChannel } from '../src/reliability/channel.ts';
-import { MsgType, type Message } from '../src/wire.ts';
+import { MsgType, type Message, type MessageOf } from '../src/wire.ts';
 import { decodeChatPayload, encodeChatPayload } from './chat-payload.ts';
 import { PunchScheduler, pathKey, type Path } from './punch.ts';
+import { SecureLink, type Frame } from './secure-link.ts';
 
 export type ConversationState = 'connecting' | 'connected' | 'closed';
 
@@ -28,6 +31,8 @@ export type ConversationOutput =
   | { kind: 'delivered'; ref: unknown; msgId: string }
   | { kind: 'failed'; ref: unknown; msgId: string; reason: string }
   | { kind: 'disconnected'; reason: string }
+  /** The handshake proved this identity key: the engine checks it (TOFU) and calls acceptIdentity or close. */
+  | { kind: 'verify'; publicKey: Uint8Array }
   /** The path looks broken: ask the servers to introduce us again. */
   | { kind: 'reintroduce' };
 
@@ -41,6 +46,7 @@ export class Conversation {
   path: Path | undefined;
   remoteCid: number | undefined;
   readonly punch: PunchScheduler;
+  readonly link: SecureLink;
   private readonly channel = new ReliableChannel();
   private readonly out: ConversationOutput[] = [];
   /** Messages accepted before the path exists; they go into the channel once connected. */
@@ -59,8 +65,10 @@ export class Conversation {
     public peerName: string | undefined,
     readonly localCid: number,
     now: number,
+    identity: Identity,
   ) {
     this.punch = new PunchScheduler(now);
+    this.link = new SecureLink(identity, localCid);
     this.lastRx = now;
     this.lastTx = now;
   }
@@ -94,10 +102,43 @@ export class Conversation {
     this.path = path;
     this.recovering = false;
     this.punch.won(path, now);
-    const first = this.state !== 'connected';
+    if (this.state === 'connected') {
+      if (changed) this.out.push({ kind: 'connected', path, changed });
+      return;
+    }
+    // A path exists: secure it. The lower id sends the first handshake message.
+    if (this.peerId !== undefined) this.sendHandshake(this.link.begin(this.peerId, now), now);
+  }
+
+  /** The engine accepted the peer's proven key: the conversation is open. */
+  acceptIdentity(now: number): void {
+    if (this.state !== 'connecting' || !this.path) return;
     this.state = 'connected';
-    if (first || changed) this.out.push({ kind: 'connected', path, changed });
+    this.out.push({ kind: 'connected', path: this.path, changed: false });
     for (const m of this.waiting.splice(0)) this.sendNow(m, now);
+  }
+
+  receiveHandshake(msg: MessageOf<typeof MsgType.Handshake>, via: Path, now: number): void {
+    if (this.state === 'closed') return;
+    this.path ??= via; // the initiator reached us on this path before our own probe was answered
+    this.remoteCid = msg.scid;
+    const step = this.link.receiveHandshake(msg.data, this.peerId, now);
+    if (!step) return;
+    this.touch(now);
+    if (step.reply) this.emitSend(via, { t: MsgType.Handshake, cid: msg.scid, scid: this.localCid, data: step.reply }, now);
+    if (step.done) this.out.push({ kind: 'verify', publicKey: step.done.remoteIdentityPk });
+  }
+
+  /** An encrypted frame for this conversation; forged, replayed or foreign ones are dropped and counted. */
+  receiveSealed(msg: MessageOf<typeof MsgType.Sealed>, via: Path, now: number): void {
+    if (this.state === 'closed') return;
+    const frame = this.link.open(msg, now);
+    if (!frame) return;
+    if (via.kind === 'direct' && this.path?.kind === 'direct' && !sameEndpoint(this.path.addr, via.addr)) {
+      // Authentic, from a new address: the peer's NAT mapping changed. Probe it; its ack moves the path.
+      this.punch.addDirect('peer-reflexive', via.addr);
+    }
+    this.receive(frame, via, now);
   }
 
   /** Probes the schedule says are due, as Punch messages; the engine fills in ids and names. */
@@ -107,8 +148,7 @@ export class Conversation {
 
   // ---- datagrams from the peer (already matched to this conversation by cid) ----
 
-  receive(msg: Message, via: Path, now: number): void {
-    if (this.state === 'closed') return;
+  private receive(msg: Frame, via: Path, now: number): void {
     this.touch(now);
     switch (msg.t) {
       case MsgType.Data:
@@ -123,7 +163,7 @@ export class Conversation {
       case MsgType.Bye:
         this.close('peer left', now);
         return;
-      default:
+      case MsgType.Pong:
         break;
     }
     this.drainChannel(now);
@@ -134,7 +174,10 @@ export class Conversation {
   handleTimeout(now: number): void {
     if (this.state === 'closed') return;
     if (this.state === 'connecting') {
-      if (this.punch.expired(now)) this.fail('no path: punching timed out after 10 s (no candidate or relay answered)', now);
+      if (this.link.timedOut(now)) return this.close('handshake failed: the peer did not complete the encrypted handshake', now);
+      if (this.punch.expired(now)) return this.close('no path: punching timed out after 10 s (no candidate or relay answered)', now);
+      const again = this.path && this.link.retransmit(now);
+      if (again) this.sendHandshake(again, now);
       return;
     }
     if (now - this.lastRx >= PEER_SILENT_TIMEOUT_MS) {
@@ -159,7 +202,7 @@ export class Conversation {
 
   nextTimeout(): number | undefined {
     if (this.state === 'closed') return undefined;
-    let next = this.punch.nextTimeout();
+    let next = Math.min(this.punch.nextTimeout(), this.link.nextTimeout());
     if (this.state === 'connected') {
       next = Math.min(next, this.lastRx + PEER_SILENT_TIMEOUT_MS);
       const ch = this.channel.nextTimeout();
@@ -177,7 +220,7 @@ export class Conversation {
   /** Ends the conversation: unsent and unacknowledged messages fail, the peer is told. */
   close(reason: string, now: number, tellPeer = false): void {
     if (this.state === 'closed') return;
-    if (tellPeer && this.path && this.remoteCid !== undefined) this.emitSend(this.path, { t: MsgType.Bye, cid: this.remoteCid }, now);
+    if (tellPeer && this.link.secure && this.path && this.remoteCid !== undefined) this.emitSend(this.path, { t: MsgType.Bye, cid: this.remoteCid }, now);
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     for (const m of this.waiting.splice(0)) this.out.push({ kind: 'failed', ref: m.ref, msgId: '', reason });
@@ -188,8 +231,10 @@ export class Conversation {
 
   // ---- internals ----
 
-  private fail(reason: string, now: number): void {
-    this.close(reason, now);
+  private sendHandshake(data: Uint8Array | undefined, now: number): void {
+    if (data && this.path && this.remoteCid !== undefined) {
+      this.emitSend(this.path, { t: MsgType.Handshake, cid: this.remoteCid, scid: this.localCid, data }, now);
+    }
   }
 
   private sendNow(m: Outgoing, now: number): void {
@@ -207,18 +252,19 @@ export class Conversation {
     this.awaitingSince = undefined;
   }
 
-  private emitSend(path: Path, msg: Message, now: number): void {
-    this.out.push({ kind: 'send', path, msg });
+  /** Every frame leaves sealed; only handshake messages go out as they are (they are Noise's own). */
+  private emitSend(path: Path, msg: Frame | MessageOf<typeof MsgType.Handshake>, now: number): void {
+    const wire: Message = msg.t === MsgType.Handshake ? msg : this.link.seal(msg, msg.cid, now);
+    this.out.push({ kind: 'send', path, msg: wire });
     this.lastTx = now;
     // Every datagram we send but a pong asks for an answer; its absence is what reveals a dead path.
     if (msg.t !== MsgType.Pong && msg.t !== MsgType.Ack && msg.t !== MsgType.Bye) this.awaitingSince ??= now;
   }
 
   private drainChannel(now: number): void {
-    if (this.path && this.remoteCid !== undefined) {
+    if (this.path && this.remoteCid !== undefined && this.link.secure) {
       for (let f = this.channel.pollTransmit(); f; f = this.channel.pollTransmit()) {
-        const msg: Message = f.t === MsgType.Data ? { ...f, cid: this.remoteCid } : { ...f, cid: this.remoteCid };
-        this.emitSend(this.path, msg, now);
+        this.emitSend(this.path, { ...f, cid: this.remoteCid }, now);
       }
     }
     const peerTag = (this.remoteCid ?? 0).toString(16);

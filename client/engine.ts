@@ -4,7 +4,9 @@
 
 import { INTRODUCTION_RETRY_MS, READY_WAIT_MS } from '../src/constants.ts';
 import { DropCounter, decode, encode } from '../src/codec.ts';
-import type { Identity } from '../src/crypto/identity.ts';
+import { randomBytes } from 'node:crypto';
+import { fingerprint, type Identity } from '../src/crypto/identity.ts';
+import { KnownPeers } from '../src/crypto/known-peers.ts';
 import { NatterError } from '../src/errors.ts';
 import { sameEndpoint } from '../src/net/address.ts';
 import type { Engine } from '../src/net/transport.ts';
@@ -24,9 +26,15 @@ export interface ClientEngineOptions {
   now: number;
   /** Connection ids must be unpredictable to off-path attackers; injectable for tests. */
   randomCid?: () => number;
+  /** Pinned peer keys (trust on first use); in memory unless a file-backed store is given. */
+  knownPeers?: KnownPeers;
+  /** Wall-clock milliseconds, only for timestamps in the known-peers file. */
+  wallClock?: () => number;
 }
 
-type PeerMessage = MessageOf<typeof MsgType.Punch | typeof MsgType.PunchAck | typeof MsgType.Data | typeof MsgType.Ack | typeof MsgType.Ping | typeof MsgType.Pong | typeof MsgType.Bye>;
+type PeerMessage = MessageOf<
+  typeof MsgType.Punch | typeof MsgType.PunchAck | typeof MsgType.Data | typeof MsgType.Ack | typeof MsgType.Ping | typeof MsgType.Pong | typeof MsgType.Bye | typeof MsgType.Handshake | typeof MsgType.Sealed
+>;
 
 export class ClientEngine implements Engine {
   readonly id: string;
@@ -48,6 +56,12 @@ export class ClientEngine implements Engine {
   private lastStatus = '';
   private readonly localPort: number;
   private readonly randomCid: () => number;
+  private readonly trust: KnownPeers;
+  private readonly wallClock: () => number;
+  /** Keys that failed the TOFU check, by name, so `/trust NAME` can accept them. */
+  private readonly mismatched = new Map<string, Uint8Array>();
+  /** Keys proven by a completed handshake, by peer id (for /whois). */
+  private readonly verifiedKeys = new Map<string, Uint8Array>();
 
   constructor(opts: ClientEngineOptions) {
     this.identity = opts.identity;
@@ -56,7 +70,9 @@ export class ClientEngine implements Engine {
     this.localPort = opts.localPort;
     this.startedAt = opts.now;
     this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now);
-    this.randomCid = opts.randomCid ?? (() => (Math.random() * 0xffffffff) >>> 0);
+    this.randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
+    this.trust = opts.knownPeers ?? new KnownPeers();
+    this.wallClock = opts.wallClock ?? Date.now;
   }
 
   pushError(code: string, message: string): void {
@@ -118,6 +134,24 @@ export class ClientEngine implements Engine {
     this.name = name;
     this.discovery.setName(name, now);
     this.emitStatus(now, true);
+  }
+
+  /** `/trust NAME`: accepts the key that failed the TOFU check, then reconnects. */
+  trustPeer(query: string, now: number): void {
+    const name = this.mismatched.has(query) ? query : resolvePeer(query, this.knownPeers(now)).name;
+    const key = this.mismatched.get(name);
+    if (!key) throw new NatterError('UNKNOWN_PEER', `no changed key is waiting for "${name}" (nothing to trust)`);
+    this.trust.trust(name, key, this.wallClock());
+    this.mismatched.delete(name);
+    this.events.push({ event: 'trusted', peer: name, fingerprint: fingerprint(key) });
+  }
+
+  /** `/whois NAME`: id and, once a handshake proved it, the key's fingerprint. */
+  whois(query: string, now: number): void {
+    const peer = resolvePeer(query, this.knownPeers(now));
+    const key = this.verifiedKeys.get(peer.id) ?? this.trust.get(peer.name)?.publicKey;
+    const verified = this.verifiedKeys.has(peer.id);
+    this.events.push({ event: 'whois', peer: peer.name, peerId: peer.id, fingerprint: key ? fingerprint(key) : '', verified });
   }
 
   hasPendingMessages(): boolean {
@@ -182,14 +216,13 @@ export class ClientEngine implements Engine {
     const m = msg as PeerMessage;
     if (m.t === MsgType.Punch) return this.receivePunch(m, via, relayedFrom, now);
     if (m.t === MsgType.PunchAck) return this.receivePunchAck(m, via, relayedFrom, now);
+    // After the punch, everything is Noise: handshake messages, then sealed frames. A
+    // plaintext frame is never accepted (it would be forgeable by anyone on the path).
+    if (m.t !== MsgType.Handshake && m.t !== MsgType.Sealed) return this.drops.add('plaintext-frame');
     const conv = this.byCid.get(m.cid);
     if (!conv || conv.state === 'closed') return this.drops.add('unknown-cid');
-    if (conv.state === 'connecting' && conv.remoteCid !== undefined) conv.confirmPath(via, conv.remoteCid, now);
-    else if (via.kind === 'direct' && conv.path?.kind === 'direct' && !sameEndpoint(conv.path.addr, via.addr)) {
-      // The peer's address changed (NAT rebinding, roaming): probe it; its ack moves the path.
-      conv.punch.addDirect('peer-reflexive', via.addr);
-    }
-    conv.receive(m, via, now);
+    if (m.t === MsgType.Handshake) conv.receiveHandshake(m, via, now);
+    else conv.receiveSealed(m, via, now);
     this.pumpConversation(conv, now);
   }
 
@@ -259,7 +292,7 @@ export class ClientEngine implements Engine {
   private newConversation(peerId: string | undefined, peerName: string | undefined, now: number): Conversation {
     let cid = this.randomCid();
     while (this.byCid.has(cid)) cid = (cid + 1) >>> 0;
-    const conv = new Conversation(peerId, peerName, cid, now);
+    const conv = new Conversation(peerId, peerName, cid, now, this.identity);
     this.byCid.set(cid, conv);
     if (peerId) {
       const old = this.byPeer.get(peerId);
@@ -319,7 +352,34 @@ export class ClientEngine implements Engine {
         return void this.events.push({ event: 'failed', to: peer, toId: peerId, ref: o.ref, reason: o.reason, msgId: o.msgId });
       case 'reintroduce':
         return this.askIntroduction(conv, now);
+      case 'verify':
+        return this.verifyIdentity(conv, o.publicKey, now);
     }
+  }
+
+  /**
+   * Trust on first use, as SSH does: the first key seen under a name is pinned; another key
+   * under that name later is a loud warning and the conversation is not opened until the
+   * person says `/trust NAME`.
+   */
+  private verifyIdentity(conv: Conversation, publicKey: Uint8Array, now: number): void {
+    const name = conv.peerName ?? conv.peerId ?? '?';
+    const verdict = this.trust.pin(name, publicKey, this.wallClock());
+    if (verdict === 'mismatch') {
+      const pinned = this.trust.get(name);
+      this.mismatched.set(name, publicKey);
+      this.events.push({
+        event: 'key_mismatch',
+        peer: name,
+        peerId: conv.peerId ?? '',
+        fingerprint: fingerprint(publicKey),
+        pinnedFingerprint: pinned ? fingerprint(pinned.publicKey) : '',
+      });
+      conv.close(`KEY CHANGED for "${name}": possible impersonation; compare fingerprints, then /trust ${name} to accept the new key`, now, true);
+      return;
+    }
+    this.verifiedKeys.set(conv.peerId ?? '', publicKey);
+    conv.acceptIdentity(now);
   }
 
   private emitConnected(conv: Conversation, path: Path): void {
@@ -349,7 +409,7 @@ export class ClientEngine implements Engine {
     if (!all && (answered.length === 0 || now - this.startedAt < READY_WAIT_MS)) return;
     this.readyEmitted = true;
     const observed = answered[0]?.observed as Endpoint;
-    this.events.push({ event: 'ready', id: this.id, name: this.name, observed: endpointToString(observed), nat: this.natType() });
+    this.events.push({ event: 'ready', id: this.id, name: this.name, observed: endpointToString(observed), nat: this.natType(), fingerprint: this.identity.fingerprint });
   }
 
   natType(): NatType {
@@ -366,6 +426,7 @@ export class ClientEngine implements Engine {
       nat: this.natType(),
       name: this.name,
       id: this.id,
+      fingerprint: this.identity.fingerprint,
     };
     const key = JSON.stringify(status);
     if (!force && key === this.lastStatus) return;

@@ -6,7 +6,7 @@ export type NatType = 'unknown' | 'none' | 'cone' | 'symmetric';
 export type PathKind = 'direct' | 'relay';
 
 export type ClientEvent =
-  | { event: 'ready'; id: string; name: string; observed: string; nat: NatType }
+  | { event: 'ready'; id: string; name: string; observed: string; nat: NatType; fingerprint: string }
   | { event: 'peers'; peers: { id: string; name: string }[] }
   | { event: 'connected'; peer: string; peerId: string; via: PathKind; addr: string }
   | { event: 'connect_failed'; peer: string; peerId: string; reason: string }
@@ -15,8 +15,12 @@ export type ClientEvent =
   | { event: 'failed'; to: string; toId: string; ref?: unknown; reason: string; msgId?: string }
   | { event: 'disconnected'; peer: string; peerId: string; reason: string }
   | { event: 'error'; code: string; message: string }
+  /** A peer proved a different key than the one pinned under its name: possible impersonation. */
+  | { event: 'key_mismatch'; peer: string; peerId: string; fingerprint: string; pinnedFingerprint: string }
+  | { event: 'trusted'; peer: string; fingerprint: string }
+  | { event: 'whois'; peer: string; peerId: string; fingerprint: string; verified: boolean }
   // Not part of the headless contract's required set, but emitted for UIs: status changes.
-  | { event: 'status'; servers: number; serversTotal: number; observed: string; nat: NatType; name: string; id: string };
+  | { event: 'status'; servers: number; serversTotal: number; observed: string; nat: NatType; name: string; id: string; fingerprint: string };
 
 export type ClientCommand =
   | { cmd: 'peers' }
@@ -24,6 +28,8 @@ export type ClientCommand =
   | { cmd: 'connect'; addr: string }
   | { cmd: 'send'; peer: string; text: string; ref?: unknown }
   | { cmd: 'nick'; name: string }
+  | { cmd: 'trust'; peer: string }
+  | { cmd: 'whois'; peer: string }
   | { cmd: 'quit' };
 
 /** What a UI needs from a running client: the event stream and the command entry. */

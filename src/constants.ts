@@ -126,3 +126,10 @@ export const ACK_EVERY_FRAGMENTS = 2;
 export const CONNECT_RATE_PER_S = 10;
 /** Connect burst allowance per source: a person opening a few conversations at once. */
 export const CONNECT_BURST = 20;
+
+// ---- session security ----
+/** First retransmission of an unanswered handshake message; doubles up to the max below. */
+export const HANDSHAKE_RETRY_MS = 250;
+export const HANDSHAKE_MAX_RETRY_MS = 2_000;
+/** A handshake not complete this long after it started fails the attempt. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@
 // of at most MAX_DATAGRAM_BYTES. Each message is defined once here; its TypeScript type and
 // its validator come from the same definition (see schema.ts).
 
-import { MAX_DATAGRAM_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES } from './constants.ts';
+import { MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES } from './constants.ts';
 import { arr, bool, bytes, obj, oneOf, opt, str, tuple, uint, type Infer, type Schema } from './schema.ts';
 
 export { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION } from './constants.ts';
@@ -27,6 +27,8 @@ export const MsgType = {
   Ping: 24,
   Pong: 25,
   Bye: 26,
+  Handshake: 27,
+  Sealed: 28,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -72,6 +74,10 @@ export const messageSchemas = {
   [MsgType.Ping]: obj({ cid: connId }),
   [MsgType.Pong]: obj({ cid: connId }),
   [MsgType.Bye]: obj({ cid: connId }),
+  /** A Noise handshake message: `cid` is the receiver's connection id, `scid` the sender's. */
+  [MsgType.Handshake]: obj({ cid: connId, scid: connId, data: bytes(MAX_HANDSHAKE_MESSAGE_BYTES) }),
+  /** An encrypted frame (Data, Ack, Ping, Pong or Bye): key generation `g`, explicit counter `n` (the AEAD nonce). */
+  [MsgType.Sealed]: obj({ cid: connId, g: uint(0xffffffff), n: uint(), ct: bytes(MAX_BODY) }),
 } satisfies Record<MsgType, Schema<unknown>>;
 
 type Schemas = typeof messageSchemas;

@@ -102,8 +102,9 @@ export class UiModel {
         break;
       case 'connected': {
         const conv = this.conversation(ev.peerId, ev.peer);
+        const same = conv.connected && conv.via === ev.via && conv.addr === clean(ev.addr);
         Object.assign(conv, { connected: true, connecting: false, via: ev.via, addr: clean(ev.addr) });
-        this.system(conv.lines, `connected to ${conv.name} via ${ev.via} ${clean(ev.addr)}`);
+        if (!same) this.system(conv.lines, `connected to ${conv.name} via ${ev.via} ${clean(ev.addr)}`);
         const i = this.pendingAddrs.indexOf(ev.addr);
         if (i >= 0) {
           this.pendingAddrs.splice(i, 1);
@@ -126,7 +127,9 @@ export class UiModel {
       case 'message': {
         const conv = this.conversation(ev.fromId, ev.from);
         this.push(conv.lines, { kind: 'msg', at: this.now(), from: conv.name, text: clean(ev.text) });
-        if (conv.peerId !== this.openId) conv.unread++;
+        // Nothing open yet: show the first message that arrives rather than a count.
+        if (this.openId === undefined) this.open(conv.peerId);
+        else if (conv.peerId !== this.openId) conv.unread++;
         break;
       }
       case 'delivered':

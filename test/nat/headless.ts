@@ -82,7 +82,7 @@ export class Headless {
   /** The last lines of events and stderr, for failure messages and reports. */
   transcript(lines = 25): string {
     const ev = this.events.slice(-lines).map((e) => `  < ${JSON.stringify(e)}`);
-    const err = this.stderr.slice(-10).map((l) => `  ! ${l}`);
+    const err = (this.stderr.length > 24 ? [...this.stderr.slice(0, 12), '...', ...this.stderr.slice(-12)] : this.stderr).map((l) => `  ! ${l}`);
     return [`--- ${this.name}@${this.ns} events:`, ...ev, '--- stderr:', ...err].join('\n');
   }
 

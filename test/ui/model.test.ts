@@ -82,6 +82,17 @@ test('unread counts per conversation; opening one clears it', () => {
   assert.equal(m.openId, CAROL.id);
 });
 
+test('with nothing open, an incoming message opens its conversation', () => {
+  const m = model();
+  m.apply({ event: 'peers', peers: [BOB, CAROL] });
+  m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '1', text: 'hi' });
+  assert.equal(m.openId, CAROL.id);
+  assert.equal(m.entries().find((e) => e.id === CAROL.id)?.unread, 0);
+  m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: '2', text: 'yo' });
+  assert.equal(m.openId, CAROL.id);
+  assert.equal(m.entries().find((e) => e.id === BOB.id)?.unread, 1);
+});
+
 test('a peer who leaves stays in the list while we have a conversation', () => {
   const m = model();
   m.apply({ event: 'peers', peers: [BOB] });

@@ -2,6 +2,7 @@
 // Every wait has a deadline. All sessions live on a private tmux server (-L), so `close()`
 // removes everything this test started, and nothing else.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { strWidth } from '../../client/ui/width.ts';
 
 export function requireTmux(): void {
@@ -27,11 +28,19 @@ export class Tmux {
   }
 
   close(): void {
+    let path = '';
+    try {
+      path = this.run('display-message', '-p', '#{socket_path}').trim();
+    } catch {
+      // no server left
+    }
     try {
       this.run('kill-server');
     } catch {
       // no server left: nothing to clean
     }
+    // tmux leaves the socket file of a killed server behind.
+    if (path.includes(this.socket)) rmSync(path, { force: true });
   }
 }
 

@@ -67,7 +67,6 @@ test('real client: alice finds bob, connects, sends CJK and emoji; both quit', {
   const bob: Pane = tmux.start(`natter-ui-b-${process.pid}`, clientCommand('bob', ports), { x: X, y: Y });
 
   await alice.waitFor('bob in alice\'s list', /│[○●] bob/, 20_000);
-  await alice.waitFor('all servers registered', /servers 3\/3/, 10_000);
   // The list has focus at start and bob, its only entry, is selected: open the conversation.
   alice.keys('Enter');
   await alice.waitFor('connected to bob', /connected to bob via (direct|relay) \S+/, 15_000);
@@ -82,6 +81,10 @@ test('real client: alice finds bob, connects, sends CJK and emoji; both quit', {
   const bobScreen = bob.capture();
   assert.deepEqual(misalignedRows(bobScreen, X), [], `bob's borders shifted:\n${bobScreen}`);
   assert.match(bobScreen, /● alice \(1\)|● alice/);
+
+  // The status line comes from `ready`/`status`: events a client emits before the UI
+  // subscribes are lost, so this also checks that cli.ts hands them to the UI.
+  await alice.waitFor('the status line with all servers', /alice \([0-9a-f]{6}\) · \S+ · NAT: \S+ · servers 3\/3/, 5_000);
 
   for (const pane of [alice, bob]) {
     pane.type('/quit');

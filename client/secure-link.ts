@@ -1,0 +1,139 @@
+// The session's security layer, sans-IO: the Noise handshake that opens a conversation
+// (XX, so neither side needs the other's key in advance; the lower peer id initiates,
+// since both sides punch at once) and, after it, the transport cipher that seals every
+// frame with an explicit counter and a replay window. It sits between the reliability
+// channel and the path: the channel never sees ciphertext, the wire never sees plaintext.
+
+import { encode, decode } from '../src/codec.ts';
+import { HANDSHAKE_MAX_RETRY_MS, HANDSHAKE_RETRY_MS, HANDSHAKE_TIMEOUT_MS } from '../src/constants.ts';
+import { HandshakeState, isInitiator, type HandshakeDone } from '../src/crypto/handshake.ts';
+import { peerIdOf, type Identity } from '../src/crypto/identity.ts';
+import { TransportCipher } from '../src/crypto/transport-cipher.ts';
+import { DropCounter } from '../src/codec.ts';
+import { MsgType, type Message, type MessageOf } from '../src/wire.ts';
+
+export type Frame = MessageOf<typeof MsgType.Data | typeof MsgType.Ack | typeof MsgType.Ping | typeof MsgType.Pong | typeof MsgType.Bye>;
+const FRAME_TYPES = new Set<number>([MsgType.Data, MsgType.Ack, MsgType.Ping, MsgType.Pong, MsgType.Bye]);
+
+/** The receiver's cid as associated data: a sealed frame cannot be replayed into another conversation. */
+function cidBytes(cid: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, cid);
+  return b;
+}
+
+export class SecureLink {
+  readonly drops = new DropCounter();
+  private handshake: HandshakeState | undefined;
+  private cipher: TransportCipher | undefined;
+  /** Our last handshake message, resent until the handshake completes. */
+  private lastOut: Uint8Array | undefined;
+  private retryAt = Infinity;
+  private retryMs = HANDSHAKE_RETRY_MS;
+  private startedAt: number | undefined;
+  private localAd: Uint8Array;
+  remoteIdentityPk: Uint8Array | undefined;
+
+  constructor(
+    private readonly identity: Identity,
+    readonly localCid: number,
+  ) {
+    this.localAd = cidBytes(localCid);
+  }
+
+  get secure(): boolean {
+    return this.cipher !== undefined;
+  }
+
+  get handshaking(): boolean {
+    return this.startedAt !== undefined && !this.cipher;
+  }
+
+  /** Starts the handshake if we are the initiator; returns the first message to send. */
+  begin(peerId: string, now: number): Uint8Array | undefined {
+    if (this.handshake || this.cipher) return undefined;
+    this.startedAt = now;
+    if (!isInitiator(this.identity.id, peerId)) return undefined;
+    this.handshake = new HandshakeState({ initiator: true, localIdentity: this.identity, pattern: 'XX' });
+    return this.remember(this.handshake.start(), now);
+  }
+
+  /**
+   * Feeds a handshake message. Returns a reply to send (if any), and the completed
+   * handshake once it is done. undefined: dropped (forged, malformed, unexpected).
+   */
+  receiveHandshake(data: Uint8Array, peerId: string | undefined, now: number): { reply?: Uint8Array; done?: HandshakeDone } | undefined {
+    if (this.cipher) {
+      // Our last message was lost: the peer repeats its own; answer it again.
+      const step = this.handshake?.receive(data);
+      return step?.reply ? { reply: step.reply } : undefined;
+    }
+    if (!this.handshake) {
+      if (peerId !== undefined && isInitiator(this.identity.id, peerId)) return this.drop('handshake-role');
+      this.handshake = new HandshakeState({ initiator: false, localIdentity: this.identity });
+      this.startedAt ??= now;
+    }
+    const step = this.handshake.receive(data);
+    if (!step) return this.drop('handshake-rejected');
+    if (step.reply) this.remember(step.reply, now);
+    if (step.done) {
+      this.retryAt = Infinity;
+      if (peerId !== undefined && peerIdOf(step.done.remoteIdentityPk) !== peerId) return this.drop('handshake-identity-mismatch');
+      this.remoteIdentityPk = step.done.remoteIdentityPk;
+      this.cipher = new TransportCipher({ tx: step.done.tx, rx: step.done.rx, now });
+    }
+    return step;
+  }
+
+  /** The handshake message to resend now, if one is due. */
+  retransmit(now: number): Uint8Array | undefined {
+    if (this.cipher || !this.lastOut || now < this.retryAt) return undefined;
+    this.retryMs = Math.min(this.retryMs * 2, HANDSHAKE_MAX_RETRY_MS);
+    this.retryAt = now + this.retryMs;
+    return this.lastOut;
+  }
+
+  timedOut(now: number): boolean {
+    return this.handshaking && now - (this.startedAt as number) >= HANDSHAKE_TIMEOUT_MS;
+  }
+
+  nextTimeout(): number {
+    if (!this.handshaking) return Infinity;
+    return Math.min(this.retryAt, (this.startedAt as number) + HANDSHAKE_TIMEOUT_MS);
+  }
+
+  seal(frame: Frame, remoteCid: number, now: number): Message {
+    const cipher = this.cipher as TransportCipher;
+    const s = cipher.seal(encode(frame), now, cidBytes(remoteCid));
+    return { t: MsgType.Sealed, cid: remoteCid, g: s.generation, n: s.counter, ct: s.ciphertext };
+  }
+
+  /** Opens a sealed datagram; undefined (and counted) if forged, replayed, foreign or not a frame. */
+  open(msg: MessageOf<typeof MsgType.Sealed>, now: number): Frame | undefined {
+    if (!this.cipher) return this.drop('sealed-before-handshake');
+    const plain = this.cipher.open({ generation: msg.g, counter: msg.n, ciphertext: msg.ct }, now, this.localAd);
+    if (!plain) return undefined; // counted by reason in cipher.drops
+    const inner = decode(plain);
+    if (!inner.ok || !FRAME_TYPES.has(inner.msg.t)) return this.drop('sealed-not-a-frame');
+    const frame = inner.msg as Frame;
+    if (frame.cid !== this.localCid) return this.drop('sealed-wrong-cid');
+    return frame;
+  }
+
+  cipherDrops(): Record<string, number> {
+    return { ...this.drops.toJSON(), ...(this.cipher?.drops.toJSON() ?? {}) };
+  }
+
+  private remember(msg: Uint8Array | undefined, now: number): Uint8Array | undefined {
+    if (!msg) return undefined;
+    this.lastOut = msg;
+    this.retryMs = HANDSHAKE_RETRY_MS;
+    this.retryAt = now + this.retryMs;
+    return msg;
+  }
+
+  private drop(reason: string): undefined {
+    this.drops.add(reason);
+    return undefined;
+  }
+}
