@@ -28,6 +28,8 @@ const QUIT_FLUSH_MS = 50;
 
 export class ChatClient implements ChatClientApi {
   private readonly listeners: ((ev: ClientEvent) => void)[] = [];
+  /** The latest event of each kind that describes current state rather than something that happened. */
+  private readonly sticky = new Map<string, ClientEvent>();
   private closed: Promise<void> | undefined;
 
   private constructor(
@@ -59,8 +61,10 @@ export class ChatClient implements ChatClientApi {
     return this.transport.localEndpoint()[1];
   }
 
+  /** Adds a listener; it first gets the latest ready, status and peers, so a UI that loads late misses nothing. */
   onEvent(listener: (ev: ClientEvent) => void): void {
     this.listeners.push(listener);
+    for (const ev of this.sticky.values()) listener(ev);
   }
 
   /** Runs a command; bad ones become an `error` event and change nothing else. */
@@ -84,6 +88,9 @@ export class ChatClient implements ChatClientApi {
         case 'trust':
           this.engine.trustPeer(cmd.peer, now);
           break;
+        case 'stats':
+          this.engine.pushStats();
+          break;
         case 'whois':
           this.engine.whois(cmd.peer, now);
           break;
@@ -103,6 +110,12 @@ export class ChatClient implements ChatClientApi {
     return this.engine.hasPendingMessages();
   }
 
+  /** Reports a problem as an `error` event (the UI shows it; headless prints it). */
+  reportError(code: string, message: string): void {
+    this.engine.pushError(code, message);
+    this.emitEvents();
+  }
+
   shutdown(): Promise<void> {
     this.closed ??= (async () => {
       this.engine.quit(monotonicNow());
@@ -117,6 +130,7 @@ export class ChatClient implements ChatClientApi {
 
   private emitEvents(): void {
     for (let ev = this.engine.pollEvent(); ev; ev = this.engine.pollEvent()) {
+      if (ev.event === 'ready' || ev.event === 'status' || ev.event === 'peers') this.sticky.set(ev.event, ev);
       for (const l of this.listeners) l(ev);
     }
   }

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     if (err instanceof NatterError) fail(err.message);
     throw err;
   }
-  warnIfNoServerAnswers(client, servers.length);
+  warnIfNoServerAnswers(client, servers.length, flags.headless);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => void client.shutdown().then(() => process.exit(0)));
   }
@@ -98,13 +98,17 @@ async function main(): Promise<void> {
 }
 
 /** A missing server is not fatal (another may answer later), but a person should know. */
-function warnIfNoServerAnswers(client: ChatClient, count: number): void {
+function warnIfNoServerAnswers(client: ChatClient, count: number, headless: boolean): void {
   let ready = false;
   client.onEvent((ev) => {
     if (ev.event === 'ready') ready = true;
   });
   setTimeout(() => {
-    if (!ready) process.stderr.write(`natter: none of the ${count} discovery servers answered yet; still trying (is \`npm run discovery:all\` running?)\n`);
+    if (ready) return;
+    const message = `none of the ${count} discovery servers answered yet; still trying (is \`npm run discovery:all\` running?)`;
+    // Headless keeps stdout for the JSON contract; the UI shows it in the conversation pane instead of over the screen.
+    if (headless) process.stderr.write(`natter: ${message}\n`);
+    else client.reportError('SERVER_UNREACHABLE', message);
   }, 3_000).unref();
 }
 

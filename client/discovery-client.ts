@@ -1,10 +1,17 @@
 // The client's side of discovery, sans-IO: registers and heartbeats with *every* configured
 // server, polls each for peer-list changes, and merges what they report. A server that
-// stops answering is counted out; when it answers again the client is simply registered
-// again (every heartbeat is a full register, so a restarted server re-learns us at once).
+// stops answering is counted out; when it answers again the client registers again.
+//
+// Per server: a Register signed with the identity key (a wall-clock timestamp against
+// replays) -> Registered{token}; the token is echoed at once in a Heartbeat, which proves
+// our address and gets us listed (Registered{proven}); then a Heartbeat{id, token} every
+// HEARTBEAT_INTERVAL_MS (no signature: cheap for the server). UNAUTHORIZED or NOT_REGISTERED
+// (a NAT rebinding, a restarted server, an expiry), or a heartbeat left unanswered, sends a
+// fresh signed Register.
 
 import { HEARTBEAT_INTERVAL_MS, PEER_LIST_POLL_MS, REGISTER_RETRY_MS, SERVER_SILENT_AFTER_MS } from '../src/constants.ts';
 import { encode } from '../src/codec.ts';
+import { signRegistration } from '../src/crypto/signed.ts';
 import { sameEndpoint } from '../src/net/address.ts';
 import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../src/wire.ts';
 import type { Identity } from '../src/crypto/identity.ts';
@@ -27,6 +34,14 @@ export interface ServerState {
   walkVer: number | undefined;
   /** True once the silence after lastHeard was noticed, so no timer stays armed for it. */
   silenceNoted: boolean;
+  /** The server's address token for us (from Registered), echoed in Heartbeat and Leave. */
+  token: Uint8Array | undefined;
+  /** True while the server lists us: our token came back and it answered `proven`. */
+  proven: boolean;
+  /** When the Heartbeat still waiting for its Registered was sent. */
+  heartbeatSentAt: number | undefined;
+  /** When we last sent this server a signed Register (paces re-registration after refusals). */
+  lastRegisterAt: number | undefined;
 }
 
 export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
@@ -37,12 +52,20 @@ export class DiscoveryClient {
   private lan: Endpoint[] = [];
 
   private readonly id: string;
+  /** Timestamp of the last signed Register: the next one is always later (servers refuse replays). */
+  private lastSignedTs = 0;
 
+  /**
+   * `wallClock`: wall-clock ms for our monotonic `now`, for registration timestamps. The
+   * default, performance.timeOrigin + now, is the wall clock when `now` is performance.now()
+   * (the driver's clock), and the server engine's default too (simulations agree with it).
+   */
   constructor(
     servers: Endpoint[],
     private readonly identity: Identity,
     private name: string,
     now: number,
+    private readonly wallClock: (now: number) => number = (t) => performance.timeOrigin + t,
   ) {
     this.id = identity.id;
     this.servers = servers.map((addr) => ({
@@ -56,6 +79,10 @@ export class DiscoveryClient {
       walk: undefined,
       walkVer: undefined,
       silenceNoted: false,
+      token: undefined,
+      proven: false,
+      heartbeatSentAt: undefined,
+      lastRegisterAt: undefined,
     }));
   }
 
@@ -120,7 +147,18 @@ export class DiscoveryClient {
   }
 
   sendTo(server: Endpoint, msg: Message): void {
+    if (msg.t === MsgType.Leave && msg.token === undefined) {
+      // A Leave counts only with our token for that server; without one the server ignores it.
+      const token = this.serverAt(server)?.token;
+      if (!token) return;
+      msg = { ...msg, token };
+    }
     this.out.push({ to: server, bytes: encode(msg) });
+  }
+
+  /** Says goodbye to every server that holds a token for us. */
+  leave(): void {
+    for (const s of this.servers) if (s.token) this.sendTo(s.addr, { t: MsgType.Leave, id: this.id, token: s.token });
   }
 
   pollTransmit(): DiscoveryOutput | undefined {
@@ -131,15 +169,41 @@ export class DiscoveryClient {
     for (const s of this.servers) {
       if (s.lastHeard !== undefined && now >= s.lastHeard + SERVER_SILENT_AFTER_MS) s.silenceNoted = true;
       if (now >= s.nextRegisterAt) {
-        this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan: this.lan });
+        if (s.token && s.heartbeatSentAt === undefined) this.heartbeat(s, now);
+        else this.register(s, now); // no token yet, or the last heartbeat went unanswered
         // Until the server answers, retry fast: start-up and failover should take seconds.
-        s.nextRegisterAt = now + (this.isReachable(s, now) ? HEARTBEAT_INTERVAL_MS : REGISTER_RETRY_MS);
+        s.nextRegisterAt = now + REGISTER_RETRY_MS;
       }
-      if (now >= s.nextListAt && this.isReachable(s, now)) {
+      if (now >= s.nextListAt && s.proven && this.isReachable(s, now)) {
         this.sendTo(s.addr, { t: MsgType.ListPeers, ver: s.ver });
         s.nextListAt = now + PEER_LIST_POLL_MS;
       }
     }
+  }
+
+  private register(s: ServerState, now: number): void {
+    const ts = Math.max(Math.floor(this.wallClock(now)), this.lastSignedTs + 1);
+    this.lastSignedTs = ts;
+    const lan = this.lan.map(([h, p]): Endpoint => [h, p]);
+    const proof = signRegistration(this.identity, { id: this.id, name: this.name, lan, timestamp: ts });
+    this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature });
+    s.heartbeatSentAt = undefined;
+    s.lastRegisterAt = now;
+  }
+
+  private heartbeat(s: ServerState, now: number): void {
+    if (!s.token) return;
+    this.sendTo(s.addr, { t: MsgType.Heartbeat, id: this.id, token: s.token });
+    s.heartbeatSentAt = now;
+  }
+
+  /** Forgets our token at `s` and registers again now, or a retry interval after the last attempt. */
+  private reRegister(s: ServerState, now: number): void {
+    s.token = undefined;
+    s.proven = false;
+    s.heartbeatSentAt = undefined;
+    s.ver = undefined;
+    s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + REGISTER_RETRY_MS));
   }
 
   nextTimeout(): number {
@@ -147,7 +211,8 @@ export class DiscoveryClient {
     for (const s of this.servers) {
       next = Math.min(next, s.nextRegisterAt);
       if (s.lastHeard === undefined || s.silenceNoted) continue;
-      next = Math.min(next, s.nextListAt, s.lastHeard + SERVER_SILENT_AFTER_MS);
+      next = Math.min(next, s.lastHeard + SERVER_SILENT_AFTER_MS);
+      if (s.proven) next = Math.min(next, s.nextListAt); // lists are asked for only once listed
     }
     return next;
   }
@@ -168,20 +233,31 @@ export class DiscoveryClient {
     switch (msg.t) {
       case MsgType.Registered: {
         server.observed = msg.observed;
-        if (!wasReachable) {
-          server.nextRegisterAt = now + HEARTBEAT_INTERVAL_MS;
-          server.nextListAt = now; // a server just (re)joined: fetch its list now
+        server.token = msg.token;
+        if (!msg.proven) {
+          // Echo the token at once: proving our address costs one round trip, then we are listed.
+          this.heartbeat(server, now);
+          server.nextRegisterAt = now + REGISTER_RETRY_MS;
+          return !wasReachable;
+        }
+        const newlyListed = !server.proven || !wasReachable;
+        server.proven = true;
+        server.heartbeatSentAt = undefined;
+        server.nextRegisterAt = now + HEARTBEAT_INTERVAL_MS;
+        if (newlyListed) {
+          server.nextListAt = now; // a server just (re)listed us: fetch its list now
           server.ver = undefined;
         }
-        return !wasReachable;
+        return newlyListed;
       }
       case MsgType.PeerList:
         return this.receiveList(server, msg, now);
       case MsgType.ServerError:
-        if (msg.code === 'NOT_REGISTERED') {
-          // The server forgot us (restart, expiry): register again right away.
-          server.nextRegisterAt = now;
-          server.ver = undefined;
+        if (msg.code === 'NOT_REGISTERED' || msg.code === 'UNAUTHORIZED') {
+          // The server forgot us (restart, expiry) or our address changed (NAT rebinding): sign a fresh Register.
+          const wasListed = server.proven;
+          this.reRegister(server, now);
+          return wasListed;
         }
         return false;
       default:

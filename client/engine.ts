@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { fingerprint, type Identity } from '../src/crypto/identity.ts';
 import { KnownPeers } from '../src/crypto/known-peers.ts';
 import { NatterError } from '../src/errors.ts';
-import { sameEndpoint } from '../src/net/address.ts';
 import type { Engine } from '../src/net/transport.ts';
 import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf } from '../src/wire.ts';
 import { Conversation, type ConversationOutput } from './conversation.ts';
@@ -50,6 +49,8 @@ export class ClientEngine implements Engine {
   private readonly introAsk = new Map<Conversation, number>();
   private readonly startedAt: number;
   private readyEmitted = false;
+  /** The latest time handleTimeout ran, so nextTimeout never re-arms a deadline already handled. */
+  private lastNow = -Infinity;
   private lastPeers = '';
   /** Set when a server's list or reachability changed; the merged list is rebuilt only then. */
   private peersDirty = true;
@@ -105,11 +106,12 @@ export class ClientEngine implements Engine {
   }
 
   /** Throws NatterError (UNKNOWN_PEER, AMBIGUOUS) for a bad query; changes nothing then. */
-  connectPeer(query: string, now: number): Conversation {
+  connectPeer(query: string, now: number, announce = true): Conversation {
     const peer = resolvePeer(query, this.knownPeers(now));
     const existing = this.byPeer.get(peer.id);
     if (existing && existing.state !== 'closed') {
-      if (existing.state === 'connected' && existing.path) this.emitConnected(existing, existing.path);
+      // An explicit connect to a connected peer answers `connected` again; a send does not.
+      if (announce && existing.state === 'connected' && existing.path) this.emitConnected(existing, existing.path);
       return existing;
     }
     const conv = this.newConversation(peer.id, peer.name, now);
@@ -125,7 +127,7 @@ export class ClientEngine implements Engine {
   }
 
   send(query: string, text: string, ref: unknown, now: number): void {
-    const conv = this.connectPeer(query, now);
+    const conv = this.connectPeer(query, now, false);
     if (!conv.send(text, ref, now)) throw new NatterError('MESSAGE_TOO_LONG', 'message is longer than 64 KiB');
     this.pumpConversation(conv, now);
   }
@@ -152,6 +154,25 @@ export class ClientEngine implements Engine {
     const key = this.verifiedKeys.get(peer.id) ?? this.trust.get(peer.name)?.publicKey;
     const verified = this.verifiedKeys.has(peer.id);
     this.events.push({ event: 'whois', peer: peer.name, peerId: peer.id, fingerprint: key ? fingerprint(key) : '', verified });
+  }
+
+  /** Dropped datagrams by reason: malformed, forged, replayed, foreign, ... */
+  dropCounts(): Record<string, number> {
+    const total = new DropCounter();
+    const add = (counts: Record<string, number>) => {
+      for (const [reason, n] of Object.entries(counts)) total.add(reason, n);
+    };
+    add(this.drops.toJSON());
+    for (const conv of this.byCid.values()) add(conv.link.cipherDrops());
+    return total.toJSON();
+  }
+
+  pushStats(): void {
+    this.events.push({ event: 'stats', drops: this.dropCounts() });
+  }
+
+  private addDrops(counts: Record<string, number>): void {
+    for (const [reason, n] of Object.entries(counts)) this.drops.add(reason, n);
   }
 
   hasPendingMessages(): boolean {
@@ -270,6 +291,7 @@ export class ClientEngine implements Engine {
   // ---- timers ----
 
   handleTimeout(now: number): void {
+    this.lastNow = now;
     this.discovery.handleTimeout(now);
     for (const [conv, at] of this.introAsk) if (now >= at) this.askIntroduction(conv, now);
     for (const conv of [...this.byCid.values()]) {
@@ -281,7 +303,8 @@ export class ClientEngine implements Engine {
 
   nextTimeout(): number | undefined {
     let next = this.discovery.nextTimeout();
-    if (!this.readyEmitted) next = Math.min(next, this.startedAt + READY_WAIT_MS);
+    // Until the ready wait is over; after it, the first server answer emits ready by itself.
+    if (!this.readyEmitted && this.lastNow < this.startedAt + READY_WAIT_MS) next = Math.min(next, this.startedAt + READY_WAIT_MS);
     for (const at of this.introAsk.values()) next = Math.min(next, at);
     for (const conv of this.byCid.values()) next = Math.min(next, conv.nextTimeout() ?? Infinity);
     return Number.isFinite(next) ? next : undefined;
@@ -303,6 +326,7 @@ export class ClientEngine implements Engine {
   }
 
   private forget(conv: Conversation): void {
+    if (this.byCid.has(conv.localCid)) this.addDrops(conv.link.cipherDrops());
     this.byCid.delete(conv.localCid);
     this.introAsk.delete(conv);
     if (conv.peerId && this.byPeer.get(conv.peerId) === conv) this.byPeer.delete(conv.peerId);

@@ -18,6 +18,7 @@ export type ClientEvent =
   /** A peer proved a different key than the one pinned under its name: possible impersonation. */
   | { event: 'key_mismatch'; peer: string; peerId: string; fingerprint: string; pinnedFingerprint: string }
   | { event: 'trusted'; peer: string; fingerprint: string }
+  | { event: 'stats'; drops: Record<string, number> }
   | { event: 'whois'; peer: string; peerId: string; fingerprint: string; verified: boolean }
   // Not part of the headless contract's required set, but emitted for UIs: status changes.
   | { event: 'status'; servers: number; serversTotal: number; observed: string; nat: NatType; name: string; id: string; fingerprint: string };
@@ -30,6 +31,7 @@ export type ClientCommand =
   | { cmd: 'nick'; name: string }
   | { cmd: 'trust'; peer: string }
   | { cmd: 'whois'; peer: string }
+  | { cmd: 'stats' }
   | { cmd: 'quit' };
 
 /** What a UI needs from a running client: the event stream and the command entry. */

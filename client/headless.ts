@@ -50,6 +50,7 @@ export function parseCommand(line: string): ClientCommand | string {
   const c = value as Record<string, unknown>;
   switch (c.cmd) {
     case 'peers':
+    case 'stats':
     case 'quit':
       return { cmd: c.cmd };
     case 'connect':
@@ -67,6 +68,6 @@ export function parseCommand(line: string): ClientCommand | string {
       if (!isStr(c.name)) return 'nick needs "name"';
       return { cmd: 'nick', name: c.name };
     default:
-      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, trust, quit`;
+      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, trust, stats, quit`;
   }
 }

@@ -1,27 +1,67 @@
 // The discovery server's protocol core: sans-IO (no socket, no timer, no clock). Datagrams
 // in with `now`; replies out through pollTransmit(); log events out through pollEvent().
 //
-// Anti-amplification (natter's rule, after RFC 9000 §8.1): a source that is not registered
-// gets nothing but Registered (about the size of its Register) or a small, server-wide
-// rate-limited ServerError. Peer lists, introductions and relaying need a registration.
+// ---- The hardened protocol ----
+//
+//   client                                   server
+//   Register{id,name,lan,pk,ts,sig}  ---->   pk -> id? signature? |ts - wall| <= skew? ts newer than the last?
+//                                    <----   Registered{observed, ttlMs, token}   token = HMAC(secret, epoch,id,addr)
+//   Heartbeat{id, token}             ---->   token valid for (id, this source)? -> address proven:
+//                                    <----   Registered{observed, ttlMs, token, proven: true}  the entry is listed
+//   ListPeers / Connect / Relay      ---->   answered only for a source that holds a listed entry
+//   Heartbeat every HEARTBEAT_INTERVAL_MS (an HMAC, no signature); Leave{id, token} ends it.
+//
+// - Who: only the holder of the key an id derives from registers it (signed Register; the
+//   timestamp stops replays). Heartbeats and Leave carry the address token instead of a
+//   signature: a signature check costs ~50 times an HMAC, and heartbeats are 90% of the load.
+// - Where: the registry holds only entries whose address is proven (the token came back), so
+//   introductions and relayed datagrams only ever go to addresses that asked for them.
+//   Introductions carry the endpoint the server observed, plus the peer's self-reported LAN
+//   addresses labelled 'lan'. A token from another endpoint is refused (UNAUTHORIZED): after
+//   a NAT rebinding the client signs a fresh Register, which moves its entry once proven.
+// - No amplification (natter's rule, stricter than RFC 9000 §8.1's 3x): until a source has
+//   proven its address, the bytes sent to it never exceed the bytes received from it (a
+//   per-source account; replies that do not fit are dropped and counted). Registered answers a
+//   ~200-byte Register with ~60 bytes; errors to unproven sources carry no target and no text.
+// - Rate limits: every request is charged to its source endpoint (SOURCE_RATE_PER_S); after
+//   authentication, Register and Heartbeat to the identity too, Connect and Relay to the
+//   registered id; error replies server-wide. A flood from one source drains its own bucket.
+// - Memory: per-source and per-identity state, pending registrations and replay records live
+//   in capped LRU maps, swept every SERVER_SWEEP_INTERVAL_MS.
 
 import { DropCounter, decode, encode } from '../src/codec.ts';
 import {
   CONNECT_BURST,
   CONNECT_RATE_PER_S,
+  HEARTBEAT_BURST,
+  HEARTBEAT_RATE_PER_S,
+  MAX_PENDING_REGISTRATIONS,
+  MAX_TRACKED_IDENTITIES,
+  MAX_TRACKED_SOURCES,
+  PENDING_REGISTRATION_TTL_MS,
+  REGISTER_BURST,
+  REGISTER_RATE_PER_S,
   RELAY_BURST_DATAGRAMS,
   RELAY_RATE_PER_S,
   REGISTRY_ENTRY_TTL_MS,
   SERVER_ERROR_BURST,
   SERVER_ERROR_RATE_PER_S,
   SERVER_EVENT_QUEUE_MAX,
+  SERVER_SWEEP_INTERVAL_MS,
   SERVER_TRANSMIT_QUEUE_MAX,
+  SOURCE_BURST,
+  SOURCE_RATE_PER_S,
 } from '../src/constants.ts';
-import { sameEndpoint } from '../src/net/address.ts';
+import { endpointKey, sameEndpoint } from '../src/net/address.ts';
 import type { Engine } from '../src/net/transport.ts';
 import { MsgType, type Candidate, type Endpoint, type Message, type MessageOf } from '../src/wire.ts';
+import { AddressTokens } from './address-token.ts';
+import { BoundedMap } from './bounded-map.ts';
+import { SignedRegistrations, type RegisterAuthorizer } from './register-auth.ts';
 import { MemoryRegistry, type Registry, type RegistryEntry } from './registry.ts';
 import { TokenBucket } from './token-bucket.ts';
+
+export type { RegisterAuthorizer } from './register-auth.ts';
 
 /** Stable codes of the ServerError replies. */
 export const ServerErrorCode = {
@@ -39,23 +79,30 @@ export type ServerEvent =
   | { type: 'endpoint'; peer: PeerRef; previous: Endpoint }
   | { type: 'rename'; peer: PeerRef; previousName: string };
 
-/**
- * The seam for signed registrations (a later issue): decides whether `from` may register or
- * refresh this id. The default allows everything, as the protocol has no signatures yet.
- */
-export interface RegisterAuthorizer {
-  authorize(msg: MessageOf<typeof MsgType.Register>, from: Endpoint, existing: RegistryEntry | undefined): boolean;
-}
-export const allowAllRegistrations: RegisterAuthorizer = { authorize: () => true };
-
 export interface ServerEngineOptions {
   /** Defaults to a MemoryRegistry with REGISTRY_ENTRY_TTL_MS. */
   registry?: Registry;
   /** The TTL told to clients in Registered; should match the registry's. */
   ttlMs?: number;
+  /** Registration policy; default: signed, fresh, not replayed (SignedRegistrations). */
   authorizer?: RegisterAuthorizer;
+  /** Wall-clock ms for a monotonic `now` (signed timestamps). Default: performance.timeOrigin + now. */
+  wallClock?: (now: number) => number;
+  /** The address-token key; default 32 random bytes per engine. Tests pass a fixed one. */
+  tokenSecret?: Uint8Array;
   relayRatePerS?: number;
   relayBurst?: number;
+  sourceRatePerS?: number;
+  sourceBurst?: number;
+}
+
+export interface AmplificationStats {
+  /** Tracked sources that never proved their address. */
+  unprovenSources: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** The largest bytesOut / bytesIn of any one of them (natter's rule: at most 1). */
+  worstRatio: number;
 }
 
 export interface ServerStats {
@@ -68,20 +115,57 @@ export interface ServerStats {
   relayed: number;
   /** Dropped inputs (and refused outputs) by reason. */
   drops: Record<string, number>;
+  /** Sizes of the bounded tables: they must stay under their caps whatever arrives. */
+  tracked: { sources: number; identities: number; pending: number };
 }
 
+/** What the server knows about one source endpoint. */
+export interface SourceAccount {
+  bucket: TokenBucket;
+  /** Bytes received and sent while the address was unproven. */
+  bytesIn: number;
+  bytesOut: number;
+  proven: boolean;
+  lastSeen: number;
+}
+
+interface IdentityLimits {
+  register?: TokenBucket;
+  heartbeat?: TokenBucket;
+  connect?: TokenBucket;
+  relay?: TokenBucket;
+  lastUsed: number;
+}
+
+interface Pending {
+  readonly name: string;
+  readonly lan: readonly Endpoint[];
+  readonly observed: Endpoint;
+  readonly at: number;
+}
+
+/** Idle sources and identities are forgotten after this long (their buckets would be full again). */
+const IDLE_FORGET_MS = 60_000;
+
 const ref = (e: RegistryEntry): PeerRef => ({ id: e.id, name: e.name, observed: e.observed });
+const defaultWallClock = (now: number): number => performance.timeOrigin + now;
 
 export class DiscoveryServerEngine implements Engine {
   readonly registry: Registry;
   readonly drops = new DropCounter();
   private readonly ttlMs: number;
   private readonly authorizer: RegisterAuthorizer;
+  private readonly wallClock: (now: number) => number;
+  private readonly tokens: AddressTokens;
   private readonly relayRatePerS: number;
   private readonly relayBurst: number;
-  private readonly relayBuckets = new Map<string, TokenBucket>();
-  private readonly connectBuckets = new Map<string, TokenBucket>();
+  private readonly sourceRatePerS: number;
+  private readonly sourceBurst: number;
+  private readonly sources = new BoundedMap<string, SourceAccount>(MAX_TRACKED_SOURCES);
+  private readonly identities = new BoundedMap<string, IdentityLimits>(MAX_TRACKED_IDENTITIES);
+  private readonly pending = new BoundedMap<string, Pending>(MAX_PENDING_REGISTRATIONS);
   private errorBucket: TokenBucket | undefined;
+  private nextSweepAt: number | undefined;
   private readonly transmits: { to: Endpoint; bytes: Uint8Array }[] = [];
   private readonly events: ServerEvent[] = [];
   private readonly counters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, relayed: 0 };
@@ -89,21 +173,35 @@ export class DiscoveryServerEngine implements Engine {
   constructor(options: ServerEngineOptions = {}) {
     this.ttlMs = options.ttlMs ?? REGISTRY_ENTRY_TTL_MS;
     this.registry = options.registry ?? new MemoryRegistry({ ttlMs: this.ttlMs });
-    this.authorizer = options.authorizer ?? allowAllRegistrations;
+    this.authorizer = options.authorizer ?? new SignedRegistrations();
+    this.wallClock = options.wallClock ?? defaultWallClock;
+    this.tokens = new AddressTokens(options.tokenSecret);
     this.relayRatePerS = options.relayRatePerS ?? RELAY_RATE_PER_S;
     this.relayBurst = options.relayBurst ?? RELAY_BURST_DATAGRAMS;
+    this.sourceRatePerS = options.sourceRatePerS ?? SOURCE_RATE_PER_S;
+    this.sourceBurst = options.sourceBurst ?? SOURCE_BURST;
   }
 
   receive(bytes: Uint8Array, from: Endpoint, now: number): void {
     this.counters.datagramsIn++;
     this.counters.bytesIn += bytes.length;
+    this.nextSweepAt ??= now + SERVER_SWEEP_INTERVAL_MS;
+    const src = this.sources.getOrCreate(endpointKey(from), () => ({
+      bucket: new TokenBucket(this.sourceRatePerS, this.sourceBurst, now),
+      bytesIn: 0,
+      bytesOut: 0,
+      proven: false,
+      lastSeen: now,
+    }));
+    src.lastSeen = now;
+    if (!src.proven) src.bytesIn += bytes.length; // garbage counts too: it is what the sender paid
     const result = decode(bytes);
     if (!result.ok) {
       this.drops.add(result.reason);
       return;
     }
     try {
-      this.dispatch(result.msg, from, now);
+      this.dispatch(result.msg, from, src, now);
     } catch {
       // Unreachable by design; a bug here must cost one datagram, never the server.
       this.drops.add('internal-error');
@@ -112,6 +210,10 @@ export class DiscoveryServerEngine implements Engine {
 
   handleTimeout(now: number): void {
     for (const entry of this.registry.expire(now)) this.forget(entry, 'expired');
+    if (this.nextSweepAt !== undefined && now >= this.nextSweepAt) {
+      this.sweep(now);
+      this.nextSweepAt = this.sources.size + this.pending.size + this.identities.size > 0 ? now + SERVER_SWEEP_INTERVAL_MS : undefined;
+    }
   }
 
   pollTransmit(): { to: Endpoint; bytes: Uint8Array } | undefined {
@@ -123,86 +225,162 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   nextTimeout(): number | undefined {
-    return this.registry.nextExpiry();
+    const expiry = this.registry.nextExpiry();
+    if (expiry === undefined) return this.nextSweepAt;
+    return this.nextSweepAt === undefined ? expiry : Math.min(expiry, this.nextSweepAt);
   }
 
   stats(): ServerStats {
-    return { online: this.registry.size, version: this.registry.version, ...this.counters, drops: this.drops.toJSON() };
+    return {
+      online: this.registry.size,
+      version: this.registry.version,
+      ...this.counters,
+      drops: this.drops.toJSON(),
+      tracked: { sources: this.sources.size, identities: this.identities.size, pending: this.pending.size },
+    };
   }
 
-  private dispatch(msg: Message, from: Endpoint, now: number): void {
+  /** The account of one source (tests and the amplification check read it). */
+  sourceAccount(from: Endpoint): Readonly<SourceAccount> | undefined {
+    return this.sources.peek(endpointKey(from));
+  }
+
+  /** Bytes in and out over every tracked source that has not proven its address. */
+  amplification(): AmplificationStats {
+    const out: AmplificationStats = { unprovenSources: 0, bytesIn: 0, bytesOut: 0, worstRatio: 0 };
+    for (const [, s] of this.sources.entries()) {
+      if (s.proven) continue;
+      out.unprovenSources++;
+      out.bytesIn += s.bytesIn;
+      out.bytesOut += s.bytesOut;
+      if (s.bytesIn > 0) out.worstRatio = Math.max(out.worstRatio, s.bytesOut / s.bytesIn);
+    }
+    return out;
+  }
+
+  private dispatch(msg: Message, from: Endpoint, src: SourceAccount, now: number): void {
+    if (msg.t === MsgType.Relay) return this.onRelay(msg, from, now); // its own, larger, per-id limit
+    if (!isRequest(msg.t)) {
+      // Server-to-client and peer-to-peer types: never answered (no reflection loops between servers).
+      this.drops.add('unexpected-type');
+      return;
+    }
+    if (!src.bucket.take(now)) {
+      this.drops.add('source-rate-limited');
+      return;
+    }
     switch (msg.t) {
       case MsgType.Register:
-        return this.onRegister(msg, from, now);
+        return this.onRegister(msg, from, src, now);
+      case MsgType.Heartbeat:
+        return this.onHeartbeat(msg, from, src, now);
       case MsgType.ListPeers:
-        return this.onListPeers(msg, from, now);
+        return this.onListPeers(msg, from, src, now);
       case MsgType.Connect:
-        return this.onConnect(msg, from, now);
+        return this.onConnect(msg, from, src, now);
       case MsgType.Leave:
-        return this.onLeave(msg, from);
-      case MsgType.Relay:
-        return this.onRelay(msg, from, now);
-      default:
-        // Server-to-client and peer-to-peer types: never answered (no reflection loops between servers).
-        this.drops.add('unexpected-type');
+        return this.onLeave(msg, from, now);
     }
   }
 
-  private onRegister(msg: MessageOf<typeof MsgType.Register>, from: Endpoint, now: number): void {
+  private onRegister(msg: MessageOf<typeof MsgType.Register>, from: Endpoint, src: SourceAccount, now: number): void {
     const existing = this.registry.get(msg.id);
-    if (!this.authorizer.authorize(msg, from, existing)) {
-      this.drops.add('unauthorized');
-      this.sendError(from, now, ServerErrorCode.Unauthorized, 'registration refused', msg.id);
+    const verdict = this.authorizer.authorize(msg, from, existing, this.wallClock(now));
+    if (verdict !== 'ok') {
+      this.drops.add(`register-${verdict}`);
+      this.sendError(src, from, now, ServerErrorCode.Unauthorized, verdict);
       return;
     }
-    const result = this.registry.upsert({ id: msg.id, name: msg.name, lan: msg.lan, observed: from }, now);
-    if (result.displaced) this.forget(result.displaced, 'replaced');
-    const peer = ref(result.entry);
-    if (result.isNew) this.emit({ type: 'join', peer });
-    if (result.previousObserved) this.emit({ type: 'endpoint', peer, previous: result.previousObserved });
-    if (result.previousName !== undefined) this.emit({ type: 'rename', peer, previousName: result.previousName });
-    this.send(from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs });
+    // Charged to the identity only once the signature holds: no one can drain someone else's allowance.
+    if (!this.take(msg.id, 'register', now, REGISTER_RATE_PER_S, REGISTER_BURST)) {
+      this.drops.add('register-rate-limited');
+      return;
+    }
+    const token = this.tokens.issue(msg.id, from, now);
+    if (this.isProven(src, from)) {
+      // The address already echoed a token (a rename, a re-register after a lost reply): list at once.
+      this.pending.delete(msg.id);
+      this.admit({ id: msg.id, name: msg.name, lan: msg.lan, observed: from }, now);
+      this.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs, token, proven: true });
+      return;
+    }
+    this.pending.set(msg.id, { name: msg.name, lan: msg.lan.map(([h, p]): Endpoint => [h, p]), observed: [from[0], from[1]], at: now });
+    this.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs, token });
   }
 
-  private onListPeers(msg: MessageOf<typeof MsgType.ListPeers>, from: Endpoint, now: number): void {
-    if (!this.requireRegistered(from, now)) return;
+  private onHeartbeat(msg: MessageOf<typeof MsgType.Heartbeat>, from: Endpoint, src: SourceAccount, now: number): void {
+    if (!this.tokens.verify(msg.id, from, msg.token, now)) {
+      // A stolen token, a NAT rebinding or a restarted server: the client signs a fresh Register.
+      this.drops.add('heartbeat-bad-token');
+      this.sendError(src, from, now, ServerErrorCode.Unauthorized, '');
+      return;
+    }
+    src.proven = true;
+    if (!this.take(msg.id, 'heartbeat', now, HEARTBEAT_RATE_PER_S, HEARTBEAT_BURST)) {
+      this.drops.add('heartbeat-rate-limited');
+      return;
+    }
+    const entry = this.registry.get(msg.id);
+    const pending = this.pending.peek(msg.id);
+    if (entry && sameEndpoint(entry.observed, from)) {
+      this.admit({ id: entry.id, name: entry.name, lan: entry.lan, observed: from }, now);
+    } else if (pending && sameEndpoint(pending.observed, from)) {
+      this.pending.delete(msg.id);
+      this.admit({ id: msg.id, name: pending.name, lan: pending.lan, observed: from }, now);
+    } else {
+      this.drops.add('heartbeat-not-registered'); // expired, or the pending registration was forgotten
+      this.sendError(src, from, now, ServerErrorCode.NotRegistered, '');
+      return;
+    }
+    this.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs, token: this.tokens.issue(msg.id, from, now), proven: true });
+  }
+
+  private onListPeers(msg: MessageOf<typeof MsgType.ListPeers>, from: Endpoint, src: SourceAccount, now: number): void {
+    if (!this.requireRegistered(src, from, now)) return;
     const { version, size } = this.registry;
     if (msg.ver === version && msg.cursor === undefined) {
-      this.send(from, { t: MsgType.PeerList, ver: version, peers: [], unchanged: true, total: size });
+      this.reply(src, from, { t: MsgType.PeerList, ver: version, peers: [], unchanged: true, total: size });
       return;
     }
-    this.send(from, { t: MsgType.PeerList, ...this.registry.page(msg.cursor) });
+    this.reply(src, from, { t: MsgType.PeerList, ...this.registry.page(msg.cursor) });
   }
 
-  private onConnect(msg: MessageOf<typeof MsgType.Connect>, from: Endpoint, now: number): void {
-    const a = this.requireRegistered(from, now);
+  private onConnect(msg: MessageOf<typeof MsgType.Connect>, from: Endpoint, src: SourceAccount, now: number): void {
+    const a = this.requireRegistered(src, from, now);
     if (!a) return;
     // Each Connect makes the server send to a third party: bounded, so no one can aim a flood.
-    if (!bucketFor(this.connectBuckets, a.id, now, CONNECT_RATE_PER_S, CONNECT_BURST).take(now)) {
+    if (!this.take(a.id, 'connect', now, CONNECT_RATE_PER_S, CONNECT_BURST)) {
       this.drops.add('connect-rate-limited');
       return;
     }
     const b = this.registry.get(msg.target);
     if (!b) {
       this.drops.add('connect-unknown-peer');
-      this.sendError(from, now, ServerErrorCode.UnknownPeer, 'no such peer on this server', msg.target);
+      this.sendError(src, from, now, ServerErrorCode.UnknownPeer, 'no such peer on this server', msg.target);
       return;
     }
     if (b.id === a.id) {
       this.drops.add('connect-self');
-      this.sendError(from, now, ServerErrorCode.BadRequest, 'cannot connect to yourself', msg.target);
+      this.sendError(src, from, now, ServerErrorCode.BadRequest, 'cannot connect to yourself', msg.target);
       return;
     }
     // Both at once: each side starts punching within half an RTT of the other (the punch floor).
+    // Both endpoints are proven: the registry lists no other kind.
     this.send(a.observed, { t: MsgType.Introduce, peer: { id: b.id, name: b.name }, candidates: candidatesOf(b) });
     this.send(b.observed, { t: MsgType.Introduce, peer: { id: a.id, name: a.name }, candidates: candidatesOf(a) });
   }
 
-  private onLeave(msg: MessageOf<typeof MsgType.Leave>, from: Endpoint): void {
+  private onLeave(msg: MessageOf<typeof MsgType.Leave>, from: Endpoint, now: number): void {
+    // Only the holder, from the address it proved, may end an entry; anyone else could evict peers at will.
+    if (!msg.token || !this.tokens.verify(msg.id, from, msg.token, now)) {
+      this.drops.add('leave-unauthorized');
+      return;
+    }
+    const pending = this.pending.peek(msg.id);
+    if (pending && sameEndpoint(pending.observed, from)) this.pending.delete(msg.id);
     const entry = this.registry.get(msg.id);
-    // Only the address that holds the id may end it; anyone else could evict peers at will.
     if (!entry || !sameEndpoint(entry.observed, from)) {
-      this.drops.add('leave-not-owner');
+      this.drops.add('leave-not-registered');
       return;
     }
     this.registry.remove(entry.id);
@@ -216,36 +394,81 @@ export class DiscoveryServerEngine implements Engine {
       this.drops.add('relay-not-registered');
       return;
     }
-    if (!bucketFor(this.relayBuckets, source.id, now, this.relayRatePerS, this.relayBurst).take(now)) {
+    if (!this.take(source.id, 'relay', now, this.relayRatePerS, this.relayBurst)) {
       this.drops.add('relay-rate-limited');
       return;
     }
     const target = this.registry.get(msg.to);
     if (!target) {
       this.drops.add('relay-unknown-peer');
-      this.sendError(from, now, ServerErrorCode.UnknownPeer, 'relay target is not on this server', msg.to);
+      this.sendError(undefined, from, now, ServerErrorCode.UnknownPeer, 'relay target is not on this server', msg.to);
       return;
     }
     if (this.send(target.observed, { t: MsgType.Relayed, from: source.id, data: msg.data })) this.counters.relayed++;
   }
 
-  /** The registered entry at `from`, or undefined after answering NOT_REGISTERED. */
-  private requireRegistered(from: Endpoint, now: number): RegistryEntry | undefined {
+  /** Lists (or refreshes) an entry whose address is proven, and logs what changed. */
+  private admit(input: { id: string; name: string; lan: readonly Endpoint[]; observed: Endpoint }, now: number): void {
+    const result = this.registry.upsert(input, now);
+    if (result.displaced) this.forget(result.displaced, 'replaced');
+    const peer = ref(result.entry);
+    if (result.isNew) this.emit({ type: 'join', peer });
+    if (result.previousObserved) this.emit({ type: 'endpoint', peer, previous: result.previousObserved });
+    if (result.previousName !== undefined) this.emit({ type: 'rename', peer, previousName: result.previousName });
+  }
+
+  /** The registered entry at `from`, or undefined after answering NOT_REGISTERED (if the budget allows). */
+  private requireRegistered(src: SourceAccount, from: Endpoint, now: number): RegistryEntry | undefined {
     const entry = this.registry.byEndpoint(from);
     if (!entry) {
       this.drops.add('not-registered');
-      this.sendError(from, now, ServerErrorCode.NotRegistered, 'register first');
+      this.sendError(src, from, now, ServerErrorCode.NotRegistered, '');
     }
     return entry;
   }
 
-  private sendError(to: Endpoint, now: number, code: string, message: string, target?: string): void {
+  private isProven(src: SourceAccount, from: Endpoint): boolean {
+    if (!src.proven && this.registry.byEndpoint(from)) src.proven = true;
+    return src.proven;
+  }
+
+  private take(id: string, kind: 'register' | 'heartbeat' | 'connect' | 'relay', now: number, ratePerS: number, burst: number): boolean {
+    const limits = this.identities.getOrCreate(id, () => ({ lastUsed: now }));
+    limits.lastUsed = now;
+    const bucket = (limits[kind] ??= new TokenBucket(ratePerS, burst, now));
+    return bucket.take(now);
+  }
+
+  /** `src` undefined: the destination is a registered (proven) endpoint. */
+  private sendError(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void {
     this.errorBucket ??= new TokenBucket(SERVER_ERROR_RATE_PER_S, SERVER_ERROR_BURST, now);
     if (!this.errorBucket.take(now)) {
       this.drops.add('error-reply-rate-limited');
       return;
     }
-    this.send(to, { t: MsgType.ServerError, code, message, ...(target !== undefined ? { target } : {}) });
+    const msg: Message = { t: MsgType.ServerError, code, message, ...(target !== undefined ? { target } : {}) };
+    if (src) this.reply(src, to, msg);
+    else this.send(to, msg);
+  }
+
+  /** Sends to the source of a request: within its byte budget until its address is proven. */
+  private reply(src: SourceAccount, to: Endpoint, msg: Message): void {
+    if (this.isProven(src, to)) {
+      this.send(to, msg);
+      return;
+    }
+    let size: number;
+    try {
+      size = encode(msg).length;
+    } catch {
+      this.drops.add('reply-oversized');
+      return;
+    }
+    if (src.bytesOut + size > src.bytesIn) {
+      this.drops.add('amplification-limit');
+      return;
+    }
+    if (this.send(to, msg)) src.bytesOut += size;
   }
 
   private send(to: Endpoint, msg: Message): boolean {
@@ -268,9 +491,18 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   private forget(entry: RegistryEntry, reason: 'left' | 'expired' | 'replaced'): void {
-    this.relayBuckets.delete(entry.id);
-    this.connectBuckets.delete(entry.id);
+    this.identities.delete(entry.id);
+    // The address stays proven only while an entry holds it: a NAT may give the port to someone else.
+    const src = this.sources.peek(endpointKey(entry.observed));
+    if (src) src.proven = false;
     this.emit({ type: 'leave', peer: ref(entry), reason });
+  }
+
+  private sweep(now: number): void {
+    this.sources.sweepOldest((s) => s.lastSeen < now - IDLE_FORGET_MS);
+    this.identities.sweep((l) => l.lastUsed < now - IDLE_FORGET_MS);
+    this.pending.sweepOldest((p) => p.at < now - PENDING_REGISTRATION_TTL_MS);
+    if (this.authorizer instanceof SignedRegistrations) this.authorizer.sweep(this.wallClock(now));
   }
 
   private emit(event: ServerEvent): void {
@@ -282,14 +514,9 @@ export class DiscoveryServerEngine implements Engine {
   }
 }
 
-function bucketFor(buckets: Map<string, TokenBucket>, id: string, now: number, ratePerS: number, burst: number): TokenBucket {
-  let bucket = buckets.get(id);
-  if (!bucket) {
-    bucket = new TokenBucket(ratePerS, burst, now);
-    buckets.set(id, bucket);
-  }
-  return bucket;
-}
+const REQUEST_TYPES = new Set<number>([MsgType.Register, MsgType.Heartbeat, MsgType.ListPeers, MsgType.Connect, MsgType.Leave]);
+type RequestType = typeof MsgType.Register | typeof MsgType.Heartbeat | typeof MsgType.ListPeers | typeof MsgType.Connect | typeof MsgType.Leave;
+const isRequest = (t: MsgType): t is RequestType => REQUEST_TYPES.has(t);
 
 /** The observed public endpoint first, then LAN endpoints that differ from it (and from each other). */
 export function candidatesOf(entry: RegistryEntry): Candidate[] {

@@ -8,7 +8,7 @@ import type { Engine } from '../src/net/transport.ts';
 import { UdpTransport } from '../src/net/udp.ts';
 import { endpointToString, type Endpoint } from '../src/wire.ts';
 import { MemoryRegistry } from './registry.ts';
-import { DiscoveryServerEngine, type ServerEvent, type ServerStats } from './server-engine.ts';
+import { DiscoveryServerEngine, type AmplificationStats, type ServerEngineOptions, type ServerEvent, type ServerStats } from './server-engine.ts';
 
 export interface DiscoveryServerOptions {
   /** UDP port; 0 lets the OS choose (see `port` on the result). Default 8000. */
@@ -19,6 +19,8 @@ export interface DiscoveryServerOptions {
   log?: (line: string) => void;
   /** Period of the count line. Default SERVER_STATS_INTERVAL_MS; 0 turns it off. */
   statsIntervalMs?: number;
+  /** Engine tuning (rate limits, TTL); the registry and the wall clock are the edge's own. */
+  engine?: Omit<ServerEngineOptions, 'registry' | 'wallClock'>;
 }
 
 export interface DiscoveryServer {
@@ -33,6 +35,8 @@ export interface DiscoveryServer {
 export interface DiscoveryServerStats extends ServerStats {
   /** Sends the kernel refused (e.g. no route), counted by the transport. */
   sendErrors: number;
+  /** Bytes to and from sources that never proved their address (out/in must stay <= 1 each). */
+  amplification: AmplificationStats;
 }
 
 export async function startDiscoveryServer(options: DiscoveryServerOptions = {}): Promise<DiscoveryServer> {
@@ -41,7 +45,12 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions = {})
   const statsIntervalMs = options.statsIntervalMs ?? SERVER_STATS_INTERVAL_MS;
   const transport = await UdpTransport.bind(options.port ?? 8000, host);
   // A random starting version: clients that cached a version from a previous run must not hear "unchanged".
-  const engine = new DiscoveryServerEngine({ registry: new MemoryRegistry({ initialVersion: randomInt(2 ** 31) }) });
+  // Signed registrations carry the client's wall clock; the edge compares them with its own.
+  const engine = new DiscoveryServerEngine({
+    ...options.engine,
+    registry: new MemoryRegistry({ initialVersion: randomInt(2 ** 31), ...(options.engine?.ttlMs !== undefined ? { ttlMs: options.engine.ttlMs } : {}) }),
+    wallClock: () => Date.now(),
+  });
 
   // The driver sees an Engine; this wrapper drains log events after every input it feeds in.
   const drainEvents = (): void => {
@@ -60,7 +69,7 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions = {})
     nextTimeout: () => engine.nextTimeout(),
   };
   const driver = new Driver(viewed, transport, monotonicNow);
-  const stats = (): DiscoveryServerStats => ({ ...engine.stats(), sendErrors: transport.sendErrors });
+  const stats = (): DiscoveryServerStats => ({ ...engine.stats(), sendErrors: transport.sendErrors, amplification: engine.amplification() });
   const ticker = statsIntervalMs > 0 ? setInterval(() => log(describeStats(stats())), statsIntervalMs) : undefined;
   ticker?.unref();
 

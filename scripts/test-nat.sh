@@ -15,7 +15,7 @@ timeout 10 ip netns add "$probe_ns" 2>/dev/null || skip "'ip netns add' failed (
 timeout 10 ip netns del "$probe_ns"
 
 missing=()
-for tool in nft:nftables conntrack:conntrack tcpdump:tcpdump ss:iproute2; do
+for tool in nft:nftables conntrack:conntrack tcpdump:tcpdump tmux:tmux ss:iproute2; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -28,4 +28,4 @@ cleanup() { timeout 60 bash scripts/natlab.sh down || true; }
 trap cleanup EXIT INT TERM
 cleanup # leftovers (nl-* namespaces) of an interrupted run
 
-timeout 900 node --import tsx --test --test-concurrency=1 --test-timeout=180000 test/nat/*.test.ts
+timeout 900 node --import tsx --test --test-concurrency=1 --test-timeout=600000 test/nat/*.test.ts

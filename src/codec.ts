@@ -78,8 +78,8 @@ function stripUndefined(body: Record<string, unknown>): Record<string, unknown> 
 /** Counts dropped datagrams by reason; every receiver keeps one. */
 export class DropCounter {
   readonly counts = new Map<string, number>();
-  add(reason: string): void {
-    this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
+  add(reason: string, n = 1): void {
+    this.counts.set(reason, (this.counts.get(reason) ?? 0) + n);
   }
   get total(): number {
     let sum = 0;

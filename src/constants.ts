@@ -133,3 +133,34 @@ export const HANDSHAKE_RETRY_MS = 250;
 export const HANDSHAKE_MAX_RETRY_MS = 2_000;
 /** A handshake not complete this long after it started fails the attempt. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+// ---- hardened discovery (signed registrations, address tokens, per-source limits) ----
+/** Ed25519 public key and signature sizes, as Register carries them (src/crypto/identity.ts). */
+export const DISCOVERY_PUBLIC_KEY_BYTES = 32;
+export const DISCOVERY_SIGNATURE_BYTES = 64;
+/** Address token: a truncated HMAC-SHA256; 128 bits cannot be guessed by an off-path sender. */
+export const DISCOVERY_TOKEN_BYTES = 16;
+/** Tokens are bound to an epoch of this length; the current and the previous epoch verify, so a leaked token dies within two. */
+export const DISCOVERY_TOKEN_EPOCH_MS = 600_000;
+/** Requests of any kind each source endpoint may send per second (relays have their own limit): ~30 times a busy client. */
+export const SOURCE_RATE_PER_S = 50;
+/** Burst allowance per source endpoint: a start-up, a rename and a long peer-list walk at once. */
+export const SOURCE_BURST = 100;
+/** At most this many source endpoints are tracked (rate buckets, byte accounts); the least recently seen is forgotten first. */
+export const MAX_TRACKED_SOURCES = 50_000;
+/** Signed registrations per identity per second, after the signature checks (three servers, a rename, a NAT rebinding). */
+export const REGISTER_RATE_PER_S = 1;
+export const REGISTER_BURST = 10;
+/** Heartbeats per identity per second (one every HEARTBEAT_INTERVAL_MS is normal). */
+export const HEARTBEAT_RATE_PER_S = 2;
+export const HEARTBEAT_BURST = 10;
+/** At most this many identities keep rate buckets; the least recently used is forgotten first. */
+export const MAX_TRACKED_IDENTITIES = 50_000;
+/** Registrations waiting for their token to come back (address not yet proven): bounded, oldest dropped first. */
+export const MAX_PENDING_REGISTRATIONS = 20_000;
+/** A registration whose token did not come back this long after it is forgotten. */
+export const PENDING_REGISTRATION_TTL_MS = 30_000;
+/** Newest accepted registration timestamp per id, kept for the replay check while it is within the skew window. */
+export const MAX_REPLAY_GUARD_ENTRIES = 100_000;
+/** How often the server sweeps idle sources, stale pending registrations and old replay records. */
+export const SERVER_SWEEP_INTERVAL_MS = 10_000;

@@ -2,7 +2,7 @@
 // of at most MAX_DATAGRAM_BYTES. Each message is defined once here; its TypeScript type and
 // its validator come from the same definition (see schema.ts).
 
-import { MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES } from './constants.ts';
+import { DISCOVERY_PUBLIC_KEY_BYTES, DISCOVERY_SIGNATURE_BYTES, DISCOVERY_TOKEN_BYTES, MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES } from './constants.ts';
 import { arr, bool, bytes, obj, oneOf, opt, str, tuple, uint, type Infer, type Schema } from './schema.ts';
 
 export { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION } from './constants.ts';
@@ -19,6 +19,7 @@ export const MsgType = {
   Leave: 8,
   Relay: 9,
   Relayed: 10,
+  Heartbeat: 11,
   // peer <-> peer
   Punch: 20,
   PunchAck: 21,
@@ -50,8 +51,23 @@ export type PeerSummary = Infer<typeof peerSummary>;
 const MAX_BODY = MAX_DATAGRAM_BYTES - 64;
 
 export const messageSchemas = {
-  [MsgType.Register]: obj({ id: peerId, name: peerName, lan: arr(endpoint, MAX_LAN_CANDIDATES) }),
-  [MsgType.Registered]: obj({ observed: endpoint, ttlMs: uint() }),
+  /**
+   * Signed by the identity key (src/crypto/signed.ts): `pk` is the Ed25519 public key whose
+   * peerIdOf is `id`, `ts` the sender's wall clock in ms (replay bound), `sig` the signature.
+   */
+  [MsgType.Register]: obj({
+    id: peerId,
+    name: peerName,
+    lan: arr(endpoint, MAX_LAN_CANDIDATES),
+    pk: bytes(DISCOVERY_PUBLIC_KEY_BYTES),
+    ts: uint(),
+    sig: bytes(DISCOVERY_SIGNATURE_BYTES),
+  }),
+  /**
+   * `token`: the server's MAC over (id, observed endpoint), echoed in Heartbeat and Leave to
+   * prove the address; `proven` is set when the server lists us (the token came back).
+   */
+  [MsgType.Registered]: obj({ observed: endpoint, ttlMs: uint(), token: bytes(DISCOVERY_TOKEN_BYTES), proven: opt(bool) }),
   /** `ver`: the registry version the client already has; `cursor`: last id of the previous page. */
   [MsgType.ListPeers]: obj({ ver: opt(uint()), cursor: opt(peerId) }),
   /** `next` is present when more pages follow; `unchanged` answers a `ver` that is current. */
@@ -59,9 +75,12 @@ export const messageSchemas = {
   [MsgType.Connect]: obj({ target: peerId }),
   [MsgType.Introduce]: obj({ peer: peerSummary, candidates: arr(candidate, MAX_LAN_CANDIDATES + 1) }),
   [MsgType.ServerError]: obj({ code: str(1, 32), message: str(0, 200), target: opt(peerId) }),
-  [MsgType.Leave]: obj({ id: peerId }),
+  /** `token` as in Heartbeat; a Leave without a valid one from the holder's endpoint is ignored. */
+  [MsgType.Leave]: obj({ id: peerId, token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
   [MsgType.Relay]: obj({ to: peerId, data: bytes(MAX_BODY) }),
   [MsgType.Relayed]: obj({ from: peerId, data: bytes(MAX_BODY) }),
+  /** Keeps a registration alive without a signature: the token from Registered, from the same endpoint. */
+  [MsgType.Heartbeat]: obj({ id: peerId, token: bytes(DISCOVERY_TOKEN_BYTES) }),
 
   /** `to` is absent when dialing an address whose peer is not known yet (/connect host:port). */
   [MsgType.Punch]: obj({ from: peerId, to: opt(peerId), name: peerName, cid: connId }),

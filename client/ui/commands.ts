@@ -11,7 +11,7 @@ export const HELP: readonly string[] = [
   'keys: Up/Down select a peer · Enter (list) open the conversation, connect, go to input',
   '      Tab switch list/input · Enter (input) send · PageUp/PageDown scroll',
   '      Ctrl-C quit · Ctrl-D on an empty input quit',
-  'commands: /connect host:port · /nick NAME · /help · /quit',
+  'commands: /connect host:port · /nick NAME · /whois [NAME] · /trust [NAME] · /help · /quit',
 ];
 
 export function handleInput(model: UiModel, raw: string): InputResult {
@@ -44,6 +44,15 @@ export function handleInput(model: UiModel, raw: string): InputResult {
       model.expectAddr(arg);
       model.note(`connecting to ${arg}…`);
       return { commands: [{ cmd: 'connect', addr: arg }], quit: false };
+    case '/whois':
+    case '/trust': {
+      const peer = arg || model.openConversation()?.peerId;
+      if (!peer) {
+        model.note(`usage: ${word} NAME (or open a conversation first)`);
+        return none;
+      }
+      return { commands: [word === '/whois' ? { cmd: 'whois', peer } : { cmd: 'trust', peer }], quit: false };
+    }
     case '/nick':
       if (arg === '') {
         model.note('usage: /nick NAME');

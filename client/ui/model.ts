@@ -87,7 +87,7 @@ export class UiModel {
           this.status.servers = ev.servers;
           this.status.serversTotal = ev.serversTotal;
         } else {
-          this.system(this.home, `you are ${this.status.name} (${shortId(ev.id)}), seen as ${this.status.observed || '?'}`);
+          this.system(this.home, `you are ${this.status.name} (${shortId(ev.id)}), seen as ${this.status.observed || '?'}, key ${clean(ev.fingerprint)}`);
         }
         break;
       case 'peers':
@@ -143,6 +143,19 @@ export class UiModel {
       }
       case 'error':
         this.system(this.currentLines(), `error ${clean(ev.code)}: ${clean(ev.message)}`);
+        break;
+      case 'key_mismatch': {
+        const conv = this.conversation(ev.peerId, ev.peer);
+        const text = `WARNING: ${conv.name} proved key ${clean(ev.fingerprint)}, not the pinned ${clean(ev.pinnedFingerprint)}: possible impersonation (/trust to accept)`;
+        this.system(conv.lines, text);
+        if (this.openId !== conv.peerId) this.system(this.currentLines(), text);
+        break;
+      }
+      case 'trusted':
+        this.system(this.currentLines(), `trusted ${clean(ev.peer)} with key ${clean(ev.fingerprint)}`);
+        break;
+      case 'whois':
+        this.system(this.currentLines(), `${clean(ev.peer)} (${shortId(ev.peerId)}): key ${clean(ev.fingerprint)}${ev.verified ? ', verified' : ', not verified'}`);
         break;
     }
   }

@@ -1,33 +1,40 @@
-// Every discovery request the load generator sends, encoded in one place. The wire shapes
-// come from src/wire.ts through src/codec.ts; when registrations become signed and
-// heartbeats carry a token, only this module changes.
-//
-// Today (wire.ts without MsgType.Heartbeat) a heartbeat is a full Register repeated from
-// the same socket, as client/discovery-client.ts sends it.
+// Every discovery request the load generator sends, encoded in one place, with the shapes
+// of src/wire.ts: a signed Register (Ed25519, src/crypto/signed.ts), a Heartbeat echoing
+// the address token from Registered, and ListPeers. A registration is two round trips:
+// Register -> Registered{token}, then Heartbeat{token} -> Registered{proven} (listed). When the wire changes again, only this
+// module changes.
 
-import { randomBytes } from 'node:crypto';
 import { decode, encode } from '../../src/codec.ts';
+import { Identity } from '../../src/crypto/identity.ts';
+import { signRegistration } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint } from '../../src/wire.ts';
 
-/** One simulated client: its id and name (and, later, its key). */
+/** One simulated client: its key, id and name, and the token its last Registered carried. */
 export interface LoadClient {
+  readonly identity: Identity;
   readonly id: string;
   readonly name: string;
-  /** Cached encoded heartbeat: the same bytes every time while the protocol has no token. */
+  token?: Uint8Array;
+  /** Cached encoded heartbeat: the same bytes while the token is the same. */
   heartbeat?: Buffer;
 }
 
-/** Peer ids are 32 lowercase hex characters (SHA-256 prefix of the key); random ones look the same to the server. */
 export function makeClient(index: number): LoadClient {
-  return { id: randomBytes(16).toString('hex'), name: `bench${index}` };
+  const identity = Identity.generate();
+  return { identity, id: identity.id, name: `bench${index}` };
 }
 
+/** A fresh signed registration (the timestamp makes each one new: the server refuses replays). */
 export function registerRequest(c: LoadClient, lan: Endpoint[] = []): Buffer {
-  return encode({ t: MsgType.Register, id: c.id, name: c.name, lan });
+  const ts = Date.now();
+  const { publicKey, signature } = signRegistration(c.identity, { id: c.id, name: c.name, lan, timestamp: ts });
+  return encode({ t: MsgType.Register, id: c.id, name: c.name, lan, pk: publicKey, ts, sig: signature });
 }
 
-export function heartbeatRequest(c: LoadClient): Buffer {
-  c.heartbeat ??= registerRequest(c);
+/** A heartbeat needs the token from a Registered; without one the client must register. */
+export function heartbeatRequest(c: LoadClient): Buffer | undefined {
+  if (!c.token) return undefined;
+  c.heartbeat ??= encode({ t: MsgType.Heartbeat, id: c.id, token: c.token });
   return c.heartbeat;
 }
 
@@ -37,12 +44,19 @@ export function listRequest(ver?: number, cursor?: string): Buffer {
 
 export type ReplyKind = 'registered' | 'peers' | 'error' | 'other' | 'bad';
 
-/** What came back, and the registry version a peer list carried (for the next list request). */
-export function parseReply(bytes: Uint8Array): { kind: ReplyKind; ver?: number } {
+/** What came back; a Registered's token is stored on the client, a PeerList's version returned. */
+export function parseReply(bytes: Uint8Array, c?: LoadClient): { kind: ReplyKind; ver?: number; code?: string; proven?: boolean } {
   const r = decode(bytes);
   if (!r.ok) return { kind: 'bad' };
-  if (r.msg.t === MsgType.Registered) return { kind: 'registered' };
-  if (r.msg.t === MsgType.PeerList) return { kind: 'peers', ver: r.msg.ver };
-  if (r.msg.t === MsgType.ServerError) return { kind: 'error' };
+  const msg = r.msg;
+  if (msg.t === MsgType.Registered) {
+    if (c && (!c.token || Buffer.compare(Buffer.from(c.token), Buffer.from(msg.token)) !== 0)) {
+      c.token = msg.token;
+      c.heartbeat = undefined;
+    }
+    return { kind: 'registered', proven: msg.proven === true };
+  }
+  if (msg.t === MsgType.PeerList) return { kind: 'peers', ver: msg.ver };
+  if (msg.t === MsgType.ServerError) return { kind: 'error', code: msg.code };
   return { kind: 'other' };
 }

@@ -62,3 +62,37 @@ export interface Figure {
   notes: string[];
   extra: Record<string, number>;
 }
+
+export interface FigureInput {
+  key: string;
+  title: string;
+  how: string;
+  unit: string;
+  samples: number[];
+  baseline: { what: string; unit: string; samples: number[] };
+  /** Headline ratio from the two summaries (e.g. value p50 / baseline p50). */
+  ratio: (value: Summary, baseline: Summary) => number;
+  target: string;
+  met: (value: Summary, baseline: Summary, ratio: number) => boolean;
+  notes?: string[];
+  extra?: Record<string, number>;
+}
+
+export function makeFigure(f: FigureInput): Figure {
+  const value = summarize(f.samples);
+  const baseline = summarize(f.baseline.samples);
+  const ratio = f.ratio(value, baseline);
+  return {
+    key: f.key,
+    title: f.title,
+    how: f.how,
+    unit: f.unit,
+    value,
+    baseline: { ...baseline, what: f.baseline.what, unit: f.baseline.unit },
+    ratio,
+    target: f.target,
+    met: value.n > 0 && baseline.n > 0 && f.met(value, baseline, ratio),
+    notes: f.notes ?? [],
+    extra: f.extra ?? {},
+  };
+}

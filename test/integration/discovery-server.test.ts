@@ -10,6 +10,8 @@ import { after, describe, it } from 'node:test';
 import { decodeMessage, encode } from '../../src/codec.ts';
 import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
 import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/server.ts';
+import { Identity } from '../../src/crypto/identity.ts';
+import { signedRegister } from './discovery-traffic.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WAIT_MS = 3_000;
@@ -96,17 +98,26 @@ describe('discovery server over loopback UDP', () => {
     const alice = await new Client().open();
     const bob = await new Client().open();
     clients.push(alice, bob);
-    const idA = '0a'.repeat(32);
-    const idB = '0b'.repeat(32);
+    const ia = Identity.fromSeed(new Uint8Array(32).fill(10)) as Identity;
+    const ib = Identity.fromSeed(new Uint8Array(32).fill(11)) as Identity;
+    const idA = ia.id;
+    const idB = ib.id;
 
-    alice.send({ t: MsgType.Register, id: idA, name: 'alice', lan: [['10.1.2.3', alice.port]] }, port);
-    bob.send({ t: MsgType.Register, id: idB, name: 'bob', lan: [] }, port);
-    assert.deepEqual((await alice.next(MsgType.Registered)).observed, ['127.0.0.1', alice.port]);
-    assert.deepEqual((await bob.next(MsgType.Registered)).observed, ['127.0.0.1', bob.port]);
+    alice.send(signedRegister(ia, 'alice', Date.now(), [['10.1.2.3', alice.port]]), port);
+    bob.send(signedRegister(ib, 'bob', Date.now()), port);
+    const ra = await alice.next(MsgType.Registered);
+    const rb = await bob.next(MsgType.Registered);
+    assert.deepEqual(ra.observed, ['127.0.0.1', alice.port]);
+    assert.deepEqual(rb.observed, ['127.0.0.1', bob.port]);
+    // Echo the tokens: the addresses are proven, the entries listed.
+    alice.send({ t: MsgType.Heartbeat, id: idA, token: ra.token }, port);
+    bob.send({ t: MsgType.Heartbeat, id: idB, token: rb.token }, port);
+    assert.equal((await alice.next(MsgType.Registered)).proven, true);
+    assert.equal((await bob.next(MsgType.Registered)).proven, true);
 
     alice.send({ t: MsgType.ListPeers }, port);
     const list = await alice.next(MsgType.PeerList);
-    assert.deepEqual(list.peers.map((p) => p.name), ['alice', 'bob']);
+    assert.deepEqual(list.peers.map((p) => p.name).sort(), ['alice', 'bob']);
     assert.equal(list.total, 2);
 
     bob.send({ t: MsgType.Connect, target: idA }, port);
@@ -118,12 +129,12 @@ describe('discovery server over loopback UDP', () => {
       { kind: 'lan', addr: ['10.1.2.3', alice.port] },
     ]);
 
-    alice.send({ t: MsgType.Leave, id: idA }, port);
+    alice.send({ t: MsgType.Leave, id: idA, token: ra.token }, port);
     bob.send({ t: MsgType.ListPeers, ver: list.ver }, port);
     const after = await bob.next(MsgType.PeerList);
     assert.deepEqual(after.peers.map((p) => p.name), ['bob']);
 
-    assert.ok(lines.some((l) => l.startsWith('join') && l.includes('alice (0a0a0a0a)') && l.includes(`127.0.0.1:${alice.port}`)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('join') && l.includes(`alice (${idA.slice(0, 8)})`) && l.includes(`127.0.0.1:${alice.port}`)), lines.join('\n'));
     assert.ok(lines.some((l) => l.startsWith('leave') && l.includes('alice')), lines.join('\n'));
     const stats = server.stats();
     assert.equal(stats.online, 1);

@@ -1,7 +1,7 @@
 // A natter headless client running inside a lab namespace: JSON lines in, JSON events out.
 // Every event is kept (with its arrival time) so a test can wait for one or look back.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,6 +19,7 @@ export const LAB_ENV: Record<string, string> = {
 
 // One identity directory per test process: ids stay out of the real ~/.config.
 const configHome = mkdtempSync(join(tmpdir(), 'natter-nat-'));
+process.on('exit', () => rmSync(configHome, { recursive: true, force: true }));
 
 export class Headless {
   readonly events: Ev[] = [];

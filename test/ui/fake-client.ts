@@ -22,8 +22,8 @@ export class FakeClient implements ChatClientApi {
 
   constructor(private readonly self = { id: 'a11ce0a11ce0ffff', name: 'alice' }) {
     this.later(50, () => {
-      this.emit({ event: 'ready', id: self.id, name: self.name, observed: '203.0.113.7:40001', nat: 'cone' });
-      this.emit({ event: 'status', servers: 3, serversTotal: 3, observed: '203.0.113.7:40001', nat: 'cone', name: self.name, id: self.id });
+      this.emit({ event: 'ready', id: self.id, name: self.name, observed: '203.0.113.7:40001', nat: 'cone', fingerprint: 'f1f2f3f4' });
+      this.emit({ event: 'status', servers: 3, serversTotal: 3, observed: '203.0.113.7:40001', nat: 'cone', name: self.name, id: self.id, fingerprint: 'f1f2f3f4' });
     });
     this.later(400, () => this.emit({ event: 'peers', peers: [{ ...self }, ...FAKE_PEERS] }));
   }
@@ -57,7 +57,7 @@ export class FakeClient implements ChatClientApi {
       if (other && peer.id !== other.id) this.later(350, () => this.message(other, `psst from the other bob`));
     } else if (cmd.cmd === 'nick') {
       this.self.name = cmd.name;
-      this.emit({ event: 'status', servers: 3, serversTotal: 3, observed: '203.0.113.7:40001', nat: 'cone', name: cmd.name, id: this.self.id });
+      this.emit({ event: 'status', servers: 3, serversTotal: 3, observed: '203.0.113.7:40001', nat: 'cone', name: cmd.name, id: this.self.id, fingerprint: 'f1f2f3f4' });
     }
   }
 

@@ -137,8 +137,8 @@ test('errors show in the pane the user is looking at; status fills the status li
   const m = model();
   m.apply({ event: 'error', code: 'SERVER_UNREACHABLE', message: 'no server answered' });
   assert.match(m.home.at(-1)?.text ?? '', /error SERVER_UNREACHABLE: no server answered/);
-  m.apply({ event: 'ready', id: ME.id, name: 'alice', observed: '203.0.113.5:4000', nat: 'cone' });
-  m.apply({ event: 'status', servers: 2, serversTotal: 3, observed: '203.0.113.5:4000', nat: 'cone', name: 'alice', id: ME.id });
+  m.apply({ event: 'ready', id: ME.id, name: 'alice', observed: '203.0.113.5:4000', nat: 'cone', fingerprint: 'f1f2f3f4' });
+  m.apply({ event: 'status', servers: 2, serversTotal: 3, observed: '203.0.113.5:4000', nat: 'cone', name: 'alice', id: ME.id, fingerprint: 'f1f2f3f4' });
   const line = renderStatus(m.status, 80);
   assert.equal(strWidth(line), 80);
   assert.match(line, /alice \(a11ce0\) · 203\.0\.113\.5:4000 · NAT: cone · servers 2\/3/);

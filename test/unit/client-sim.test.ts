@@ -8,8 +8,9 @@ import { DiscoveryServerEngine } from '../../discovery/server-engine.ts';
 import { ClientEngine } from '../../client/engine.ts';
 import type { ClientEvent } from '../../client/events.ts';
 import { Identity } from '../../src/crypto/identity.ts';
+import { decode } from '../../src/codec.ts';
 import type { Engine } from '../../src/net/transport.ts';
-import type { Endpoint } from '../../src/wire.ts';
+import { MsgType, type Endpoint } from '../../src/wire.ts';
 import { SimNetwork, type NatKind } from '../helpers/sim-network.ts';
 
 const SERVER_IP = '203.0.113.10';
@@ -50,9 +51,20 @@ interface Placement {
 
 function world(placements: Placement[], seed = 7) {
   const net = new SimNetwork(seed);
+  const serverInbox: Uint8Array[] = [];
   const servers = SERVERS.map((addr) => {
     const engine = new DiscoveryServerEngine();
-    net.add(addr[0], addr[1], engine);
+    // Everything a server receives is kept, to check what a relay can see.
+    const recording: Engine = {
+      receive: (b, f, now) => {
+        serverInbox.push(Uint8Array.from(b));
+        engine.receive(b, f, now);
+      },
+      handleTimeout: (now) => engine.handleTimeout(now),
+      pollTransmit: () => engine.pollTransmit(),
+      nextTimeout: () => engine.nextTimeout(),
+    };
+    net.add(addr[0], addr[1], recording);
     return engine;
   });
   const boxes = new Map<number, string>();
@@ -79,7 +91,7 @@ function world(placements: Placement[], seed = 7) {
     net.add(ip, port, client, lan);
     return { client, ip, port, name, id };
   });
-  return { net, servers, clients };
+  return { net, servers, clients, serverInbox };
 }
 
 function connectPair(placements: Placement[], seed?: number) {
@@ -130,6 +142,18 @@ describe('punching across simulated NATs', () => {
       chat(w, 20, 'x', 20_000);
     });
   }
+
+  test('a relaying server sees only ciphertext', () => {
+    const w = connectPair([{ nat: 'symmetric' }, { nat: 'symmetric' }]);
+    assert.equal(w.a.client.of('connected').at(-1)?.via, 'relay');
+    chat(w, 10, 'relay-secret-olá', 10_000);
+    const relays = w.serverInbox.map((b) => decode(b)).filter((d) => d.ok && d.msg.t === MsgType.Relay);
+    assert.ok(relays.length > 20, 'the chat went through the relay');
+    const needle = Buffer.from('relay-secret');
+    assert.equal(w.serverInbox.filter((b) => Buffer.from(b).includes(needle)).length, 0, 'no plaintext reached a server');
+    const inner = relays.map((d) => (d.ok && d.msg.t === MsgType.Relay ? decode(d.msg.data) : undefined));
+    assert.ok(inner.every((d) => d?.ok && [MsgType.Punch, MsgType.PunchAck, MsgType.Handshake, MsgType.Sealed].includes(d.msg.t as 20)), 'relayed: probes, handshake and sealed frames only');
+  });
 
   test('NAT types are detected from two server ports', () => {
     const w = world([{ nat: 'none' }, { nat: 'cone' }, { nat: 'symmetric' }]);

@@ -9,8 +9,11 @@ import { MAX_DATAGRAM_BYTES, MsgType, type Message } from '../../src/wire.ts';
 
 const id = 'ab'.repeat(16);
 const samples: Message[] = [
-  { t: MsgType.Register, id, name: 'alice', lan: [['10.0.0.2', 4000]] },
-  { t: MsgType.Registered, observed: ['203.0.113.5', 62000], ttlMs: 35000 },
+  { t: MsgType.Register, id, name: 'alice', lan: [['10.0.0.2', 4000]], pk: Buffer.alloc(32, 1), ts: 1_700_000_000_000, sig: Buffer.alloc(64, 2) },
+  { t: MsgType.Registered, observed: ['203.0.113.5', 62000], ttlMs: 35000, token: Buffer.alloc(16, 3) },
+  { t: MsgType.Heartbeat, id, token: Buffer.alloc(16, 3) },
+  { t: MsgType.Handshake, cid: 1, scid: 2, data: Buffer.alloc(48, 4) },
+  { t: MsgType.Sealed, cid: 1, g: 0, n: 2 ** 40, ct: Buffer.alloc(40, 5) },
   { t: MsgType.ListPeers },
   { t: MsgType.ListPeers, ver: 3, cursor: id },
   { t: MsgType.PeerList, ver: 4, peers: [{ id, name: 'bob' }], next: id, total: 10 },
@@ -18,7 +21,7 @@ const samples: Message[] = [
   { t: MsgType.Connect, target: id },
   { t: MsgType.Introduce, peer: { id, name: 'bob' }, candidates: [{ kind: 'public', addr: ['203.0.113.5', 1] }, { kind: 'lan', addr: ['::1', 2] }] },
   { t: MsgType.ServerError, code: 'UNKNOWN_PEER', message: 'no such peer', target: id },
-  { t: MsgType.Leave, id },
+  { t: MsgType.Leave, id, token: Buffer.alloc(16, 3) },
   { t: MsgType.Relay, to: id, data: Buffer.from([1, 2, 3]) },
   { t: MsgType.Relayed, from: id, data: Buffer.alloc(0) },
   { t: MsgType.Punch, from: id, to: id, name: '日本語 👋', cid: 0xffffffff },
@@ -39,6 +42,7 @@ test('every message type round-trips', () => {
   }
 });
 
+const signed = { pk: Buffer.alloc(32, 1), ts: 1, sig: Buffer.alloc(64, 2) };
 const raw = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
 const reason = (bytes: Uint8Array) => {
   const r = decode(bytes);
@@ -62,14 +66,14 @@ test('malformed datagrams are rejected with a reason', () => {
     { t: MsgType.Ping, cid: 2 ** 32 },
     { t: MsgType.Ping, cid: 1.5 },
     { t: MsgType.Ping, cid: 1, extra: 1 }, // unknown key
-    { t: MsgType.Register, id: 'XYZ', name: 'a', lan: [] }, // id not lowercase hex
-    { t: MsgType.Register, id, name: '', lan: [] },
-    { t: MsgType.Register, id, name: 'x'.repeat(33), lan: [] },
-    { t: MsgType.Register, id, name: 'evil\u001b[2J', lan: [] }, // control characters
-    { t: MsgType.Register, id, name: 'a\u202ebc', lan: [] }, // bidi override
-    { t: MsgType.Register, id, name: 'a', lan: [['1.2.3.4', 70000]] },
-    { t: MsgType.Register, id, name: 'a', lan: [['1.2.3.4', 1], ['1.2.3.4', 2], ['1.2.3.4', 3], ['1.2.3.4', 4], ['1.2.3.4', 5]] },
-    { t: MsgType.Register, id, name: 'a', lan: [['not an ip', 1]] },
+    { t: MsgType.Register, id: 'XYZ', name: 'a', lan: [], ...signed }, // id not lowercase hex
+    { t: MsgType.Register, id, name: '', lan: [], ...signed },
+    { t: MsgType.Register, id, name: 'x'.repeat(33), lan: [], ...signed },
+    { t: MsgType.Register, id, name: 'evil\u001b[2J', lan: [], ...signed }, // control characters
+    { t: MsgType.Register, id, name: 'a\u202ebc', lan: [], ...signed }, // bidi override
+    { t: MsgType.Register, id, name: 'a', lan: [['1.2.3.4', 70000]], ...signed },
+    { t: MsgType.Register, id, name: 'a', lan: [['1.2.3.4', 1], ['1.2.3.4', 2], ['1.2.3.4', 3], ['1.2.3.4', 4], ['1.2.3.4', 5]], ...signed },
+    { t: MsgType.Register, id, name: 'a', lan: [['not an ip', 1]], ...signed },
     { t: MsgType.Data, cid: 1, seq: 0, more: 'no', body: Buffer.from('x') },
     { t: MsgType.Data, cid: 1, seq: 0, more: false, body: 'text, not bytes' },
     { t: MsgType.Ack, cid: 1, cum: 0, sack: Array.from({ length: 17 }, () => [1, 2]) },

@@ -1,21 +1,36 @@
 // The discovery server engine with a fake clock and fake endpoints: no sockets, no sleeps.
+// The wall clock is the fake clock (ts = now), and the token key is fixed: reproducible.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { encode as cborEncode } from 'cbor-x';
 import { decodeMessage, encode } from '../../src/codec.ts';
-import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, REGISTRY_ENTRY_TTL_MS } from '../../src/constants.ts';
+import { HEARTBEAT_BURST, MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, REGISTER_BURST, REGISTRY_ENTRY_TTL_MS, SERVER_SWEEP_INTERVAL_MS, SOURCE_BURST } from '../../src/constants.ts';
+import { Identity } from '../../src/crypto/identity.ts';
+import { signRegistration } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { DiscoveryServerEngine, type ServerEvent } from '../../discovery/server-engine.ts';
 
 const A: Endpoint = ['203.0.113.10', 40000];
 const B: Endpoint = ['198.51.100.20', 50000];
 const STRANGER: Endpoint = ['192.0.2.99', 1234];
-const idA = 'a'.repeat(64);
-const idB = 'b'.repeat(64);
+const alice = Identity.fromSeed(new Uint8Array(32).fill(1)) as Identity;
+const bob = Identity.fromSeed(new Uint8Array(32).fill(2)) as Identity;
+const carol = Identity.fromSeed(new Uint8Array(32).fill(3)) as Identity;
+const idA = alice.id;
+const idB = bob.id;
 
 type Out = { to: Endpoint; msg: Message; size: number };
+
+function newEngine(): DiscoveryServerEngine {
+  return new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9) });
+}
+
+function register(who: Identity, name: string, ts: number, lan: Endpoint[] = []): MessageOf<typeof MsgType.Register> {
+  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts });
+  return { t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts, sig: proof.signature };
+}
 
 function drain(engine: DiscoveryServerEngine): Out[] {
   const out: Out[] = [];
@@ -34,58 +49,136 @@ function events(engine: DiscoveryServerEngine): ServerEvent[] {
   return out;
 }
 
-function only<T extends Message['t']>(outs: Out[], t: T): { to: Endpoint; msg: MessageOf<T> } {
+function only<T extends Message['t']>(outs: Out[], t: T): { to: Endpoint; msg: MessageOf<T>; size: number } {
   assert.equal(outs.length, 1, `one reply expected, got ${JSON.stringify(outs.map((o) => o.msg.t))}`);
   const [out] = outs as [Out];
   assert.equal(out.msg.t, t);
-  return { to: out.to, msg: out.msg as MessageOf<T> };
+  return { to: out.to, msg: out.msg as MessageOf<T>, size: out.size };
 }
 
-function withTwoPeers(): DiscoveryServerEngine {
-  const engine = new DiscoveryServerEngine();
-  engine.receive(encode({ t: MsgType.Register, id: idA, name: 'alice', lan: [['10.0.0.2', 40000], A] }), A, 0);
-  engine.receive(encode({ t: MsgType.Register, id: idB, name: 'bob', lan: [] }), B, 0);
-  drain(engine);
+/** Register, then echo the token: returns the token. */
+function join(engine: DiscoveryServerEngine, who: Identity, name: string, from: Endpoint, now: number, lan: Endpoint[] = []): Uint8Array {
+  engine.receive(encode(register(who, name, now, lan)), from, now);
+  const reply = only(drain(engine), MsgType.Registered).msg;
+  engine.receive(encode({ t: MsgType.Heartbeat, id: who.id, token: reply.token }), from, now);
+  const proven = only(drain(engine), MsgType.Registered).msg;
+  assert.equal(proven.proven, true);
+  return proven.token;
+}
+
+function withTwoPeers(): { engine: DiscoveryServerEngine; tokenA: Uint8Array; tokenB: Uint8Array } {
+  const engine = newEngine();
+  const tokenA = join(engine, alice, 'alice', A, 0, [['10.0.0.2', 40000], A]);
+  const tokenB = join(engine, bob, 'bob', B, 0);
   events(engine);
-  return engine;
+  return { engine, tokenA, tokenB };
 }
 
-describe('DiscoveryServerEngine', () => {
-  it('registers a client and reflects its observed endpoint', () => {
-    const engine = new DiscoveryServerEngine();
-    engine.receive(encode({ t: MsgType.Register, id: idA, name: 'alice', lan: [] }), A, 0);
+describe('DiscoveryServerEngine: registration', () => {
+  it('lists a client only once its token comes back from the address it registered from', () => {
+    const engine = newEngine();
+    const req = encode(register(alice, 'alice', 0));
+    engine.receive(req, A, 0);
     const reply = only(drain(engine), MsgType.Registered);
     assert.deepEqual(reply.to, A);
     assert.deepEqual(reply.msg.observed, A);
     assert.equal(reply.msg.ttlMs, REGISTRY_ENTRY_TTL_MS);
+    assert.equal(reply.msg.token.length, 16);
+    assert.equal(reply.msg.proven, undefined);
+    assert.ok(reply.size < req.length, `Registered (${reply.size} B) is smaller than Register (${req.length} B)`);
+    assert.equal(engine.registry.size, 0, 'not listed before the address is proven');
+
+    engine.receive(encode({ t: MsgType.Heartbeat, id: idA, token: reply.msg.token }), A, 10);
+    assert.equal(only(drain(engine), MsgType.Registered).msg.proven, true);
     assert.deepEqual(events(engine), [{ type: 'join', peer: { id: idA, name: 'alice', observed: A } }]);
-    assert.equal(engine.nextTimeout(), REGISTRY_ENTRY_TTL_MS);
+    assert.equal(engine.registry.size, 1);
   });
 
-  it('follows a client whose NAT mapping changed, and expires it after the TTL', () => {
-    const engine = withTwoPeers();
+  it('refuses forged registrations: another key for the id, a bad signature, a replay, a stale clock', () => {
+    const { engine } = withTwoPeers();
+    const wrongKey = { ...register(carol, 'mallory', 100), id: idA };
+    const good = register(alice, 'mallory', 100);
+    const badSig = { ...good, sig: Uint8Array.from(good.sig, (b, i) => (i === 0 ? b ^ 1 : b)) };
+    const stale = register(alice, 'mallory', 100 + 61_000);
+    engine.receive(encode(wrongKey), STRANGER, 100);
+    engine.receive(encode(badSig), STRANGER, 100);
+    engine.receive(encode(stale), STRANGER, 100);
+    const replayed = register(alice, 'alice', 0, [['10.0.0.2', 40000], A]); // what alice sent at 0
+    engine.receive(encode(replayed), STRANGER, 100);
+    const drops = engine.stats().drops;
+    assert.equal(drops['register-id-mismatch'], 1);
+    assert.equal(drops['register-bad-signature'], 1);
+    assert.equal(drops['register-stale'], 1);
+    assert.equal(drops['register-replayed'], 1);
+    const replies = drain(engine);
+    assert.ok(replies.every((r) => r.msg.t === MsgType.ServerError && r.msg.code === 'UNAUTHORIZED'));
+    assert.equal(engine.registry.get(idA)?.name, 'alice');
+    assert.deepEqual(engine.registry.get(idA)?.observed, A);
+    assert.deepEqual(events(engine), []);
+  });
+
+  it('refuses a heartbeat with a stolen token from another endpoint, and answers UNAUTHORIZED small', () => {
+    const { engine, tokenA } = withTwoPeers();
+    const hb = encode({ t: MsgType.Heartbeat, id: idA, token: tokenA });
+    engine.receive(hb, STRANGER, 100);
+    const err = only(drain(engine), MsgType.ServerError);
+    assert.equal(err.msg.code, 'UNAUTHORIZED');
+    assert.ok(err.size <= hb.length, `error ${err.size} B <= heartbeat ${hb.length} B`);
+    assert.deepEqual(engine.registry.get(idA)?.observed, A);
+    // A made-up token from alice's own address is refused too.
+    engine.receive(encode({ t: MsgType.Heartbeat, id: idA, token: new Uint8Array(16) }), A, 100);
+    assert.equal(engine.stats().drops['heartbeat-bad-token'], 2);
+  });
+
+  it('follows a NAT rebinding only through a fresh signed registration, proven from the new address', () => {
+    const { engine, tokenA } = withTwoPeers();
     const moved: Endpoint = ['203.0.113.10', 40001];
-    engine.receive(encode({ t: MsgType.Register, id: idA, name: 'alice', lan: [] }), moved, 5_000);
-    assert.deepEqual(only(drain(engine), MsgType.Registered).msg.observed, moved);
+    engine.receive(encode({ t: MsgType.Heartbeat, id: idA, token: tokenA }), moved, 5_000);
+    assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'UNAUTHORIZED');
+    join(engine, alice, 'alice', moved, 5_000);
     assert.deepEqual(events(engine), [{ type: 'endpoint', peer: { id: idA, name: 'alice', observed: moved }, previous: A }]);
-    assert.equal(engine.nextTimeout(), REGISTRY_ENTRY_TTL_MS, 'bob, registered at 0, expires first');
+    assert.equal(engine.nextTimeout(), SERVER_SWEEP_INTERVAL_MS, 'the sweep comes before any expiry');
     engine.handleTimeout(REGISTRY_ENTRY_TTL_MS);
     assert.deepEqual(events(engine).map((e) => [e.type, e.peer.name]), [['leave', 'bob']]);
-    assert.equal(engine.nextTimeout(), 5_000 + REGISTRY_ENTRY_TTL_MS);
   });
 
-  it('introduces both peers at once, each with the other’s candidates', () => {
-    const engine = withTwoPeers();
+  it('renames at once from a proven address, and gives a reused address to the id proven there last', () => {
+    const { engine } = withTwoPeers();
+    engine.receive(encode(register(alice, 'alicia', 100)), A, 100);
+    assert.equal(only(drain(engine), MsgType.Registered).msg.proven, true);
+    assert.deepEqual(events(engine), [{ type: 'rename', peer: { id: idA, name: 'alicia', observed: A }, previousName: 'alice' }]);
+    engine.receive(encode(register(carol, 'carol', 200)), A, 200);
+    drain(engine);
+    assert.deepEqual(events(engine).map((e) => [e.type, e.peer.name]), [
+      ['leave', 'alicia'],
+      ['join', 'carol'],
+    ]);
+    assert.equal(engine.registry.byEndpoint(A)?.name, 'carol');
+  });
+
+  it('removes on Leave only with the holder’s token from the holder’s endpoint', () => {
+    const { engine, tokenA } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.Leave, id: idA }), A, 100);
+    engine.receive(encode({ t: MsgType.Leave, id: idA, token: tokenA }), B, 100);
+    engine.receive(encode({ t: MsgType.Leave, id: idA, token: new Uint8Array(16) }), A, 100);
+    assert.equal(engine.registry.size, 2);
+    assert.equal(engine.stats().drops['leave-unauthorized'], 3);
+    engine.receive(encode({ t: MsgType.Leave, id: idA, token: tokenA }), A, 100);
+    assert.equal(engine.registry.size, 1);
+    assert.deepEqual(drain(engine), [], 'Leave is not answered');
+    assert.deepEqual(events(engine).map((e) => e.type === 'leave' && e.reason), ['left']);
+  });
+});
+
+describe('DiscoveryServerEngine: lists, introductions, relays', () => {
+  it('introduces both peers at once, each with the other’s observed endpoint and labelled LAN candidates', () => {
+    const { engine } = withTwoPeers();
     engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
     const outs = drain(engine);
     assert.equal(outs.length, 2);
-    const toA = outs.find((o) => o.to === A || (o.to[0] === A[0] && o.to[1] === A[1]));
+    const toA = outs.find((o) => o.to[0] === A[0] && o.to[1] === A[1]);
     const toB = outs.find((o) => o.to[0] === B[0] && o.to[1] === B[1]);
-    assert.deepEqual(toA?.msg, {
-      t: MsgType.Introduce,
-      peer: { id: idB, name: 'bob' },
-      candidates: [{ kind: 'public', addr: B }],
-    });
+    assert.deepEqual(toA?.msg, { t: MsgType.Introduce, peer: { id: idB, name: 'bob' }, candidates: [{ kind: 'public', addr: B }] });
     // Alice's LAN list repeats her public endpoint: it appears once, as public.
     assert.deepEqual(toB?.msg, {
       t: MsgType.Introduce,
@@ -97,8 +190,34 @@ describe('DiscoveryServerEngine', () => {
     });
   });
 
-  it('rate-limits Connect per source, so introductions cannot be aimed as a flood', () => {
-    const engine = withTwoPeers();
+  it('gives an unproven source no peer list, no introduction and no relay, even with a valid registration', () => {
+    const { engine } = withTwoPeers();
+    engine.receive(encode(register(carol, 'carol', 100)), STRANGER, 100);
+    only(drain(engine), MsgType.Registered); // the token went to STRANGER, which never echoes it
+    engine.receive(encode({ t: MsgType.ListPeers }), STRANGER, 100);
+    engine.receive(encode({ t: MsgType.Connect, target: idA }), STRANGER, 100);
+    engine.receive(encode({ t: MsgType.Relay, to: idA, data: new Uint8Array(100) }), STRANGER, 100);
+    const outs = drain(engine);
+    assert.ok(outs.every((o) => o.msg.t === MsgType.ServerError && o.to === STRANGER), JSON.stringify(outs.map((o) => o.msg)));
+    assert.equal(engine.stats().drops['relay-not-registered'], 1);
+    assert.equal(engine.registry.size, 2);
+  });
+
+  it('lists peers and says "unchanged" for a current version', () => {
+    const { engine } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.ListPeers }), A, 100);
+    const list = only(drain(engine), MsgType.PeerList).msg;
+    assert.deepEqual(list.peers.map((p) => p.name).sort(), ['alice', 'bob']);
+    assert.equal(list.total, 2);
+    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 200);
+    assert.deepEqual(only(drain(engine), MsgType.PeerList).msg, { t: MsgType.PeerList, ver: list.ver, peers: [], unchanged: true, total: 2 });
+    join(engine, carol, 'carol', STRANGER, 300);
+    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 400);
+    assert.equal(only(drain(engine), MsgType.PeerList).msg.peers.length, 3);
+  });
+
+  it('rate-limits Connect per identity, so introductions cannot be aimed as a flood', () => {
+    const { engine } = withTwoPeers();
     for (let i = 0; i < 100; i++) engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
     assert.equal(drain(engine).length, 2 * 20, 'the burst of 20, two Introduces each');
     assert.equal(engine.stats().drops['connect-rate-limited'], 80);
@@ -106,110 +225,83 @@ describe('DiscoveryServerEngine', () => {
     assert.equal(drain(engine).length, 2, 'refilled after a second');
   });
 
-  it('answers UNKNOWN_PEER for a target it does not know', () => {
-    const engine = withTwoPeers();
-    const target = 'c'.repeat(64);
-    engine.receive(encode({ t: MsgType.Connect, target }), A, 100);
-    const reply = only(drain(engine), MsgType.ServerError);
-    assert.equal(reply.msg.code, 'UNKNOWN_PEER');
-    assert.equal(reply.msg.target, target);
-  });
-
-  it('lists peers only to registered sources, and says "unchanged" for a current version', () => {
-    const engine = withTwoPeers();
-    engine.receive(encode({ t: MsgType.ListPeers }), STRANGER, 100);
-    const refused = only(drain(engine), MsgType.ServerError);
-    assert.equal(refused.msg.code, 'NOT_REGISTERED');
-    assert.ok(refused.msg.message.length < 40, 'small: no amplification');
-
-    engine.receive(encode({ t: MsgType.ListPeers }), A, 100);
-    const list = only(drain(engine), MsgType.PeerList).msg;
-    assert.deepEqual(list.peers, [
-      { id: idA, name: 'alice' },
-      { id: idB, name: 'bob' },
-    ]);
-    assert.equal(list.total, 2);
-    assert.equal(list.next, undefined);
-
-    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 200);
-    assert.deepEqual(only(drain(engine), MsgType.PeerList).msg, { t: MsgType.PeerList, ver: list.ver, peers: [], unchanged: true, total: 2 });
-
-    engine.receive(encode({ t: MsgType.Register, id: 'c'.repeat(64), name: 'carol', lan: [] }), STRANGER, 300);
-    drain(engine);
-    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 400);
-    const changed = only(drain(engine), MsgType.PeerList).msg;
-    assert.notEqual(changed.ver, list.ver);
-    assert.equal(changed.peers.length, 3);
-  });
-
-  it('removes on Leave only from the id’s own endpoint', () => {
-    const engine = withTwoPeers();
-    engine.receive(encode({ t: MsgType.Leave, id: idA }), B, 100);
-    assert.equal(engine.registry.size, 2);
-    assert.equal(engine.stats().drops['leave-not-owner'], 1);
-    engine.receive(encode({ t: MsgType.Leave, id: idA }), A, 100);
-    assert.equal(engine.registry.size, 1);
-    assert.deepEqual(drain(engine), [], 'Leave is not answered');
-    assert.deepEqual(events(engine).map((e) => e.type === 'leave' && e.reason), ['left']);
-  });
-
-  it('relays opaque bytes between registered peers, rate-limited per source', () => {
-    const engine = withTwoPeers();
+  it('relays opaque bytes between registered peers, rate-limited per identity', () => {
+    const { engine } = withTwoPeers();
     const data = new Uint8Array([1, 2, 3]);
     engine.receive(encode({ t: MsgType.Relay, to: idB, data }), A, 1_000);
     const fwd = only(drain(engine), MsgType.Relayed);
     assert.deepEqual(fwd.to, B);
     assert.equal(fwd.msg.from, idA);
-    assert.deepEqual([...fwd.msg.data], [1, 2, 3]);
-
-    // A burst of 1,000 at one instant: the burst allowance (400, one already used) passes, the rest drop.
     for (let i = 0; i < 1_000; i++) engine.receive(encode({ t: MsgType.Relay, to: idB, data }), A, 1_000);
-    assert.equal(drain(engine).length, 399);
+    assert.equal(drain(engine).length, 399, 'the burst of 400, one already used');
     assert.equal(engine.stats().drops['relay-rate-limited'], 601);
-    // One second later, 200 more tokens.
     for (let i = 0; i < 300; i++) engine.receive(encode({ t: MsgType.Relay, to: idB, data }), A, 2_000);
-    assert.equal(drain(engine).length, 200);
-    // Bob has his own bucket.
+    assert.equal(drain(engine).length, 200, 'one second later, 200 more');
     engine.receive(encode({ t: MsgType.Relay, to: idA, data }), B, 2_000);
-    assert.deepEqual(only(drain(engine), MsgType.Relayed).to, A);
-    assert.equal(engine.stats().relayed, 1 + 399 + 200 + 1);
+    assert.deepEqual(only(drain(engine), MsgType.Relayed).to, A, 'bob has his own bucket');
+    engine.receive(encode({ t: MsgType.Relay, to: 'c'.repeat(32), data }), B, 2_000);
+    assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'UNKNOWN_PEER');
+  });
+});
+
+describe('DiscoveryServerEngine: rate limits and bounds', () => {
+  it('limits every request per source endpoint: a flooding source does not starve another', () => {
+    const { engine } = withTwoPeers();
+    for (let i = 0; i < 1_000; i++) engine.receive(encode({ t: MsgType.ListPeers }), A, 1_000);
+    assert.equal(drain(engine).length, SOURCE_BURST);
+    assert.equal(engine.stats().drops['source-rate-limited'], 1_000 - SOURCE_BURST);
+    engine.receive(encode({ t: MsgType.ListPeers }), B, 1_000);
+    assert.equal(only(drain(engine), MsgType.PeerList).to, B, 'bob is served');
   });
 
-  it('drops relays from strangers silently and relays to unknown peers with an error', () => {
-    const engine = withTwoPeers();
-    engine.receive(encode({ t: MsgType.Relay, to: idB, data: new Uint8Array(1000) }), STRANGER, 0);
-    assert.deepEqual(drain(engine), []);
-    engine.receive(encode({ t: MsgType.Relay, to: 'c'.repeat(64), data: new Uint8Array(1) }), A, 0);
-    assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'UNKNOWN_PEER');
-    assert.deepEqual(engine.stats().drops, { 'relay-not-registered': 1, 'relay-unknown-peer': 1 });
+  it('limits signed registrations and heartbeats per identity, whatever the number of sources', () => {
+    const engine = newEngine();
+    for (let i = 0; i < 50; i++) engine.receive(encode(register(alice, 'alice', 1 + i)), ['192.0.2.1', 1000 + i], 100);
+    assert.equal(drain(engine).length, REGISTER_BURST);
+    assert.equal(engine.stats().drops['register-rate-limited'], 50 - REGISTER_BURST);
+    const { engine: e2, tokenA } = withTwoPeers();
+    for (let i = 0; i < 50; i++) e2.receive(encode({ t: MsgType.Heartbeat, id: idA, token: tokenA }), A, 100);
+    assert.equal(drain(e2).length, HEARTBEAT_BURST - 1, 'the burst, less the heartbeat that joined');
+    assert.ok((e2.stats().drops['heartbeat-rate-limited'] ?? 0) > 0);
   });
 
   it('rate-limits error replies server-wide, so they cannot be used as a flood', () => {
-    const engine = new DiscoveryServerEngine();
-    for (let i = 0; i < 1_000; i++) engine.receive(encode({ t: MsgType.ListPeers }), [STRANGER[0], 1000 + i], 0);
-    const outs = drain(engine);
-    assert.equal(outs.length, 100);
+    const engine = newEngine();
+    const hb = encode({ t: MsgType.Heartbeat, id: idA, token: new Uint8Array(16) });
+    for (let i = 0; i < 1_000; i++) engine.receive(hb, [STRANGER[0], 1000 + i], 0);
+    assert.equal(drain(engine).length, 100);
     assert.equal(engine.stats().drops['error-reply-rate-limited'], 900);
   });
 
+  it('keeps per-source state bounded, and sweeps idle sources and pending registrations', () => {
+    const engine = newEngine();
+    const req = encode({ t: MsgType.ListPeers });
+    for (let i = 0; i < 60_000; i++) engine.receive(req, [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 9], 0);
+    engine.receive(encode(register(carol, 'carol', 0)), STRANGER, 0);
+    const tracked = engine.stats().tracked;
+    assert.ok(tracked.sources <= 50_000, `sources ${tracked.sources}`);
+    assert.equal(tracked.pending, 1);
+    engine.handleTimeout(SERVER_SWEEP_INTERVAL_MS * 7);
+    assert.deepEqual(engine.stats().tracked, { sources: 0, identities: 0, pending: 0 });
+    assert.equal(engine.nextTimeout(), undefined, 'nothing left to sweep or expire');
+  });
+
   it('drops hostile and misdirected bytes, counted by reason, without throwing or answering', () => {
-    const engine = withTwoPeers();
+    const { engine } = withTwoPeers();
     const hostile: [string, Uint8Array][] = [
       ['empty', new Uint8Array(0)],
       ['oversized', new Uint8Array(MAX_DATAGRAM_BYTES + 1)],
       ['not-a-map', cborEncode([1, 2, 3])],
       ['bad-version', cborEncode({ v: PROTOCOL_VERSION + 1, t: MsgType.ListPeers })],
       ['unknown-type', cborEncode({ v: PROTOCOL_VERSION, t: 99 })],
-      ['bad-shape', cborEncode({ v: PROTOCOL_VERSION, t: MsgType.Register, id: 'NOT HEX', name: 'x', lan: [] })],
+      ['bad-shape', cborEncode({ v: PROTOCOL_VERSION, t: MsgType.Register, id: idA, name: 'x', lan: [] })], // unsigned
+      ['bad-shape', cborEncode({ v: PROTOCOL_VERSION, t: MsgType.Heartbeat, id: idA, token: 'x' })],
       ['bad-shape', cborEncode({ v: PROTOCOL_VERSION, t: MsgType.Connect, target: idB, extra: 1 })],
-      // A Set (tag 258) and a RegExp (tag 27) where a string is expected.
       ['bad-shape', cborEncode({ v: PROTOCOL_VERSION, t: MsgType.Connect, target: new Set([1]) })],
       ['bad-shape', cborEncode({ v: PROTOCOL_VERSION, t: MsgType.Connect, target: /x/ })],
-      // A map claiming 2^32 entries, and an array claiming a billion.
       ['malformed', new Uint8Array([0xbb, 0, 0, 0, 1, 0, 0, 0, 0])],
       ['malformed', new Uint8Array([0x9a, 0x40, 0, 0, 0])],
-      // Server-to-client and peer-to-peer types are never answered.
-      ['unexpected-type', encode({ t: MsgType.Registered, observed: A, ttlMs: 1 })],
+      ['unexpected-type', encode({ t: MsgType.Registered, observed: A, ttlMs: 1, token: new Uint8Array(16) })],
       ['unexpected-type', encode({ t: MsgType.Punch, from: idA, to: idB, name: 'x', cid: 1 })],
       ['unexpected-type', encode({ t: MsgType.Ping, cid: 1 })],
     ];
@@ -220,25 +312,10 @@ describe('DiscoveryServerEngine', () => {
     }
     assert.deepEqual(engine.stats().drops, expected, 'each crafted datagram is counted under its reason');
     assert.deepEqual(drain(engine), [], 'none of them is answered');
-    for (let i = 0; i < 2_000; i++) {
-      assert.doesNotThrow(() => engine.receive(randomBytes(1 + (i % 1200)), STRANGER, 0));
-    }
+    for (let i = 0; i < 2_000; i++) assert.doesNotThrow(() => engine.receive(randomBytes(1 + (i % 1200)), STRANGER, 0));
     const counted = Object.values(engine.stats().drops).reduce((a, b) => a + b, 0);
     assert.equal(counted, hostile.length + 2_000, 'every random datagram was dropped and counted');
     assert.deepEqual(drain(engine), []);
     assert.equal(engine.registry.size, 2, 'nothing joined or left');
-  });
-
-  it('gives a reused address to the id that registered from it last', () => {
-    const engine = withTwoPeers();
-    engine.receive(encode({ t: MsgType.Register, id: 'c'.repeat(64), name: 'carol', lan: [] }), A, 100);
-    assert.deepEqual(
-      events(engine).map((e) => [e.type, e.peer.name]),
-      [
-        ['leave', 'alice'],
-        ['join', 'carol'],
-      ],
-    );
-    assert.equal(engine.registry.byEndpoint(A)?.name, 'carol');
   });
 });
