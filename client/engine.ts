@@ -2,7 +2,8 @@
 // routing of datagrams between them. It takes bytes and `now`, and gives datagrams and
 // ClientEvents; client/chat-client.ts binds it to a UDP socket and one timer.
 
-import { INTRODUCTION_RETRY_MS, READY_WAIT_MS } from '../src/constants.ts';
+import { INBOUND_ATTEMPT_BURST, INBOUND_ATTEMPT_RATE_PER_S, INTRODUCTION_RETRY_MS, MAX_INBOUND_CONNECTING, READY_WAIT_MS } from '../src/constants.ts';
+import { TokenBucket } from '../src/token-bucket.ts';
 import { DropCounter, decode, encode } from '../src/codec.ts';
 import { randomBytes } from 'node:crypto';
 import { fingerprint, type Identity } from '../src/crypto/identity.ts';
@@ -59,6 +60,9 @@ export class ClientEngine implements Engine {
   private readonly randomCid: () => number;
   private readonly trust: KnownPeers;
   private readonly wallClock: () => number;
+  /** Conversations a Punch from someone else opened, while they are still connecting. */
+  private readonly inbound = new Set<Conversation>();
+  private readonly inboundBucket: TokenBucket;
   /** Keys that failed the TOFU check, by name, so `/trust NAME` can accept them. */
   private readonly mismatched = new Map<string, Uint8Array>();
   /** Keys proven by a completed handshake, by peer id (for /whois). */
@@ -73,6 +77,7 @@ export class ClientEngine implements Engine {
     this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now);
     this.randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
     this.trust = opts.knownPeers ?? new KnownPeers();
+    this.inboundBucket = new TokenBucket(INBOUND_ATTEMPT_RATE_PER_S, INBOUND_ATTEMPT_BURST, opts.now);
     this.wallClock = opts.wallClock ?? Date.now;
   }
 
@@ -256,7 +261,11 @@ export class ClientEngine implements Engine {
       this.pumpConversation(conv, now);
       conv = undefined;
     }
-    if (!conv || conv.state === 'closed') conv = this.newConversation(m.from, m.name, now);
+    if (!conv || conv.state === 'closed') {
+      if (!this.admitInbound(now)) return this.drops.add('inbound-attempt-limited');
+      conv = this.newConversation(m.from, m.name, now);
+      this.inbound.add(conv);
+    }
     conv.peerName = m.name;
     conv.remoteCid = m.cid;
     // Answer where the probe came from (peer-reflexive): that is what lets a peer behind a
@@ -325,7 +334,14 @@ export class ClientEngine implements Engine {
     return conv;
   }
 
+  /** Admits a conversation someone else opened, within the rate and the cap on pending ones. */
+  private admitInbound(now: number): boolean {
+    for (const c of this.inbound) if (c.state !== 'connecting') this.inbound.delete(c);
+    return this.inbound.size < MAX_INBOUND_CONNECTING && this.inboundBucket.take(now);
+  }
+
   private forget(conv: Conversation): void {
+    this.inbound.delete(conv);
     if (this.byCid.has(conv.localCid)) this.addDrops(conv.link.cipherDrops());
     this.byCid.delete(conv.localCid);
     this.introAsk.delete(conv);
@@ -365,6 +381,8 @@ export class ClientEngine implements Engine {
         this.introAsk.delete(conv);
         return this.emitConnected(conv, o.path);
       case 'connect_failed':
+        // An attempt someone else started (possibly forged) that never completed is nobody's news.
+        if (this.inbound.has(conv)) return;
         return void this.events.push({ event: 'connect_failed', peer, peerId, reason: o.reason });
       case 'disconnected':
         return void this.events.push({ event: 'disconnected', peer, peerId, reason: o.reason });

@@ -59,7 +59,7 @@ import { AddressTokens } from './address-token.ts';
 import { BoundedMap } from './bounded-map.ts';
 import { SignedRegistrations, type RegisterAuthorizer } from './register-auth.ts';
 import { MemoryRegistry, type Registry, type RegistryEntry } from './registry.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../src/token-bucket.ts';
 
 export type { RegisterAuthorizer } from './register-auth.ts';
 

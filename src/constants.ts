@@ -164,3 +164,10 @@ export const PENDING_REGISTRATION_TTL_MS = 30_000;
 export const MAX_REPLAY_GUARD_ENTRIES = 100_000;
 /** How often the server sweeps idle sources, stale pending registrations and old replay records. */
 export const SERVER_SWEEP_INTERVAL_MS = 10_000;
+
+// ---- client hardening ----
+/** Conversations opened by someone else (an unsolicited Punch) that may be connecting at once. */
+export const MAX_INBOUND_CONNECTING = 32;
+/** New inbound attempts accepted per second (burst below): a punch flood cannot fill memory or make us reflect traffic. */
+export const INBOUND_ATTEMPT_RATE_PER_S = 10;
+export const INBOUND_ATTEMPT_BURST = 20;
