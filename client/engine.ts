@@ -50,6 +50,8 @@ export class ClientEngine implements Engine {
   private readonly introAsk = new Map<Conversation, number>();
   private readonly startedAt: number;
   private readyEmitted = false;
+  /** Our public endpoint as reported by the first server that answered (for `ready`). */
+  private firstObserved: Endpoint | undefined;
   /** The latest time handleTimeout ran, so nextTimeout never re-arms a deadline already handled. */
   private lastNow = -Infinity;
   private lastPeers = '';
@@ -132,7 +134,9 @@ export class ClientEngine implements Engine {
   }
 
   send(query: string, text: string, ref: unknown, now: number): void {
-    const conv = this.connectPeer(query, now, false);
+    // Hot path: a send by id to an open conversation needs no name resolution.
+    const open = this.byPeer.get(query);
+    const conv = open && open.state !== 'closed' ? open : this.connectPeer(query, now, false);
     if (!conv.send(text, ref, now)) throw new NatterError('MESSAGE_TOO_LONG', 'message is longer than 64 KiB');
     this.pumpConversation(conv, now);
   }
@@ -221,6 +225,7 @@ export class ClientEngine implements Engine {
       this.drops.add('server-unknown-peer');
     }
     if (this.discovery.receive(server, msg, now)) this.peersDirty = true;
+    this.firstObserved ??= server.observed;
   }
 
   private introduced(msg: MessageOf<typeof MsgType.Introduce>, server: Endpoint, now: number): void {
@@ -450,7 +455,7 @@ export class ClientEngine implements Engine {
     const all = answered.length === this.discovery.servers.length;
     if (!all && (answered.length === 0 || now - this.startedAt < READY_WAIT_MS)) return;
     this.readyEmitted = true;
-    const observed = answered[0]?.observed as Endpoint;
+    const observed = (this.firstObserved ?? answered[0]?.observed) as Endpoint;
     this.events.push({ event: 'ready', id: this.id, name: this.name, observed: endpointToString(observed), nat: this.natType(), fingerprint: this.identity.fingerprint });
   }
 

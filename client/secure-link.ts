@@ -31,7 +31,10 @@ export class SecureLink {
   private retryAt = Infinity;
   private retryMs = HANDSHAKE_RETRY_MS;
   private startedAt: number | undefined;
-  private localAd: Uint8Array;
+  private readonly localAd: Uint8Array;
+  /** The peer's cid as associated data, kept: it is the same for every datagram of a conversation. */
+  private remoteAd: Uint8Array = new Uint8Array(4);
+  private remoteAdCid = -1;
   remoteIdentityPk: Uint8Array | undefined;
 
   constructor(
@@ -104,7 +107,11 @@ export class SecureLink {
 
   seal(frame: Frame, remoteCid: number, now: number): Message {
     const cipher = this.cipher as TransportCipher;
-    const s = cipher.seal(encode(frame), now, cidBytes(remoteCid));
+    if (remoteCid !== this.remoteAdCid) {
+      this.remoteAd = cidBytes(remoteCid);
+      this.remoteAdCid = remoteCid;
+    }
+    const s = cipher.seal(encode(frame), now, this.remoteAd);
     return { t: MsgType.Sealed, cid: remoteCid, g: s.generation, n: s.counter, ct: s.ciphertext };
   }
 

@@ -22,16 +22,22 @@ export type DecodeResult = { ok: true; msg: Message } | { ok: false; reason: Dro
 
 /** Encodes a message with its envelope. Throws only on a programming error (oversize). */
 export function encode(msg: Message): Buffer {
-  const { t, ...body } = msg as { t: MsgType } & Record<string, unknown>;
-  const bytes = encoder.encode({ v: PROTOCOL_VERSION, t, ...stripUndefined(body) });
+  const bytes = encoder.encode(envelope(msg));
   if (bytes.length > MAX_DATAGRAM_BYTES) throw new RangeError(`datagram of ${bytes.length} bytes exceeds ${MAX_DATAGRAM_BYTES}`);
   return bytes;
 }
 
 /** Size of a message once encoded, for paging and fragmentation decisions. */
 export function encodedSize(msg: Message): number {
-  const { t, ...body } = msg as { t: MsgType } & Record<string, unknown>;
-  return encoder.encode({ v: PROTOCOL_VERSION, t, ...stripUndefined(body) }).length;
+  return encoder.encode(envelope(msg)).length;
+}
+
+/** The message with its version first and without undefined fields, in one pass (hot path). */
+function envelope(msg: Message): Record<string, unknown> {
+  const out: Record<string, unknown> = { v: PROTOCOL_VERSION, t: msg.t };
+  const fields = msg as unknown as Record<string, unknown>;
+  for (const key in fields) if (key !== 't' && fields[key] !== undefined) out[key] = fields[key];
+  return out;
 }
 
 export function decode(bytes: Uint8Array): DecodeResult {
@@ -68,11 +74,6 @@ export function decodeMessage(bytes: Uint8Array): Message | undefined {
 /** Narrows a decoded message to one type. */
 export function isType<T extends MsgType>(msg: Message, t: T): msg is MessageOf<T> {
   return msg.t === t;
-}
-
-function stripUndefined(body: Record<string, unknown>): Record<string, unknown> {
-  for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
-  return body;
 }
 
 /** Counts dropped datagrams by reason; every receiver keeps one. */

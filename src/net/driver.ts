@@ -9,6 +9,7 @@ export const monotonicNow = (): number => performance.now();
 
 export class Driver {
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private armedFor: number | undefined;
   private stopped = false;
   /** Called after each timer-driven engine step, for edges that drain engine events. */
@@ -37,25 +38,36 @@ export class Driver {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
   }
 
   private arm(): void {
     const deadline = this.engine.nextTimeout();
-    if (deadline === this.armedFor && this.timer) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (deadline === this.armedFor && (this.timer || this.immediate)) return;
+    this.disarm();
     this.armedFor = deadline;
     if (deadline === undefined) return;
-    const delay = Math.max(0, Math.ceil(deadline - this.now()));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.armedFor = undefined;
-      if (this.stopped) return;
-      this.engine.handleTimeout(this.now());
-      this.flush();
-      this.onTimer?.();
-    }, delay);
+    const delay = Math.ceil(deadline - this.now());
+    // A deadline that is already due (an ack to coalesce, a fresh probe) runs right after the
+    // datagrams of this I/O round are processed: setTimeout(0) would wait a millisecond or more.
+    if (delay <= 0) this.immediate = setImmediate(this.fire);
+    else this.timer = setTimeout(this.fire, delay);
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.armedFor = undefined;
+    if (this.stopped) return;
+    this.engine.handleTimeout(this.now());
+    this.flush();
+    this.onTimer?.();
+  };
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
   }
 }

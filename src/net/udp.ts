@@ -38,9 +38,9 @@ export class UdpTransport implements Transport {
 
   send(bytes: Uint8Array, [host, port]: Endpoint): void {
     if (this.closed) return;
-    this.sock.socket.send(bytes, port, host, (err) => {
-      if (err) this.sendErrors++;
-    });
+    // No callback: a per-datagram closure costs more than the send's bookkeeping is worth;
+    // send errors surface as the socket's 'error' event, which is counted above.
+    this.sock.socket.send(bytes, port, host);
   }
 
   onDatagram(handler: (bytes: Buffer, from: Endpoint) => void): void {
