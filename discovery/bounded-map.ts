@@ -1,6 +1,13 @@
 // A Map with a hard cap on its size: the least recently touched entry goes first (an LRU
 // on Map's insertion order). Per-source and per-identity state lives in these, so no flood
 // of new addresses or ids can grow the server's memory without bound.
+//
+// When full, it forgets the least recent 1/16 at once: Map keeps deleted slots at its front
+// until it rehashes, so finding the oldest key walks them; one walk per eviction measured
+// tens of microseconds a call at 50,000 entries (a 100,000-client registry thrashes the
+// per-source map). One walk per batch makes it O(1) amortized.
+
+const EVICT_FRACTION = 16;
 
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
@@ -31,13 +38,7 @@ export class BoundedMap<K, V> {
   /** Inserts or replaces as the most recent, forgetting the least recent if full. */
   set(key: K, value: V): void {
     this.map.delete(key);
-    if (this.map.size >= this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) {
-        this.map.delete(oldest.value);
-        this.evictions++;
-      }
-    }
+    if (this.map.size >= this.capacity) this.evictOldest(Math.max(1, Math.ceil(this.capacity / EVICT_FRACTION)));
     this.map.set(key, value);
   }
 
@@ -49,6 +50,14 @@ export class BoundedMap<K, V> {
       this.set(key, value);
     }
     return value;
+  }
+
+  private evictOldest(n: number): void {
+    for (const key of this.map.keys()) {
+      if (n-- <= 0) break;
+      this.map.delete(key);
+      this.evictions++;
+    }
   }
 
   delete(key: K): boolean {

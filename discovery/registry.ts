@@ -17,6 +17,14 @@ export interface RegistryEntry {
   /** The source address:port of the client's datagrams, as the server sees it (STUN's reflexive address). */
   readonly observed: Endpoint;
   readonly lastSeen: number;
+  /**
+   * The server engine's cached heartbeat reply for this entry (its encoded Registered, the
+   * token inside it at `replyTokenAt`, valid in token epoch `replyEpoch`). The registry only
+   * clears it when the entry moves; a shared registry may leave it undefined.
+   */
+  reply?: Uint8Array | undefined;
+  replyTokenAt?: number;
+  replyEpoch?: number;
 }
 
 export type RegistryInput = Omit<RegistryEntry, 'lastSeen'>;
@@ -69,13 +77,44 @@ export interface MemoryRegistryOptions {
   initialVersion?: number;
 }
 
+/** One entry as the registry holds it: mutated in place by heartbeats (no allocation per beat). */
+class Entry implements RegistryEntry {
+  lastSeen: number;
+  /** lastSeen when the entry took its place in the expiry queue; lastSeen > queuedAt means refreshed since. */
+  queuedAt: number;
+  reply: Uint8Array | undefined = undefined;
+  replyTokenAt = 0;
+  replyEpoch = -1;
+
+  constructor(
+    readonly id: string,
+    public name: string,
+    public lan: readonly Endpoint[],
+    public observed: Endpoint,
+    now: number,
+    /** Encoded size of { id, name } in a PeerList, measured once per join or rename. */
+    public summaryBytes: number,
+  ) {
+    this.lastSeen = now;
+    this.queuedAt = now;
+  }
+}
+
+/** Most clients report no LAN address: they all share this one empty list. */
+const NO_LAN: readonly Endpoint[] = Object.freeze([]);
+
 export class MemoryRegistry implements Registry {
-  /** Insertion order is lastSeen order (every upsert re-inserts), so expiry reads only the head. */
-  private readonly entries = new Map<string, RegistryEntry>();
+  private readonly entries = new Map<string, Entry>();
   private readonly idByEndpoint = new Map<string, string>();
   private readonly sortedIds = new SortedIds();
-  /** Encoded size of each entry's { id, name } in a PeerList, measured once per join or rename. */
-  private readonly summaryBytes = new Map<string, number>();
+  /**
+   * Expiry queue in queuedAt order, each live entry once (removed ones are skipped lazily).
+   * A heartbeat only bumps lastSeen; an entry that was refreshed is re-queued at the tail
+   * when it reaches the head. Re-ordering a Map on every heartbeat instead left deleted
+   * slots at its front, which every head lookup (once per datagram) had to skip.
+   */
+  private queue: (Entry | undefined)[] = [];
+  private queueHead = 0;
   private readonly ttlMs: number;
   private ver: number;
 
@@ -94,48 +133,48 @@ export class MemoryRegistry implements Registry {
 
   upsert(input: RegistryInput, now: number): UpsertResult {
     const prev = this.entries.get(input.id);
+    if (prev && prev.name === input.name && sameEndpoint(prev.observed, input.observed) && sameLan(prev.lan, input.lan)) {
+      // A heartbeat: the common case, no allocation but the result.
+      if (now > prev.lastSeen) prev.lastSeen = now;
+      return { entry: prev, isNew: false, endpointChanged: false, renamed: false };
+    }
     const key = endpointKey(input.observed);
     const holderId = this.idByEndpoint.get(key);
     const displaced = holderId !== undefined && holderId !== input.id ? this.remove(holderId) : undefined;
-
-    let endpointChanged = false;
-    let renamed = false;
-    if (prev) {
-      if (!sameEndpoint(prev.observed, input.observed)) {
-        // Roaming: the client's NAT mapping changed (or it moved networks). Same id, new address.
-        this.idByEndpoint.delete(endpointKey(prev.observed));
-        endpointChanged = true;
-      }
-      if (prev.name !== input.name) {
-        renamed = true;
-        this.ver++;
-        this.summaryBytes.set(input.id, summarySize(input.id, input.name));
-      }
-      this.entries.delete(input.id); // re-inserted below, at the tail: the newest lastSeen
-    } else {
+    // Copies: the caller's arrays (e.g. a decoded message) must not alias registry state.
+    const lan = input.lan.length === 0 ? NO_LAN : input.lan.map(([h, p]): Endpoint => [h, p]);
+    if (!prev) {
+      const entry = new Entry(input.id, input.name, lan, [input.observed[0], input.observed[1]], now, summarySize(input.id, input.name));
+      this.entries.set(input.id, entry);
+      this.idByEndpoint.set(key, input.id);
       this.sortedIds.insert(input.id);
-      this.summaryBytes.set(input.id, summarySize(input.id, input.name));
+      this.queue.push(entry);
+      this.ver++;
+      return displaced ? { entry, isNew: true, endpointChanged: false, renamed: false, displaced } : { entry, isNew: true, endpointChanged: false, renamed: false };
+    }
+    let previousObserved: Endpoint | undefined;
+    let previousName: string | undefined;
+    if (!sameEndpoint(prev.observed, input.observed)) {
+      // Roaming: the client's NAT mapping changed (or it moved networks). Same id, new address.
+      this.idByEndpoint.delete(endpointKey(prev.observed));
+      previousObserved = prev.observed;
+      prev.observed = [input.observed[0], input.observed[1]];
+      prev.reply = undefined; // its token is bound to the old address
+      this.idByEndpoint.set(key, input.id);
+    }
+    if (prev.name !== input.name) {
+      previousName = prev.name;
+      prev.name = input.name;
+      prev.summaryBytes = summarySize(input.id, input.name);
       this.ver++;
     }
-    // Copies: the caller's arrays (e.g. a decoded message) must not alias registry state.
-    const entry: RegistryEntry = {
-      id: input.id,
-      name: input.name,
-      lan: input.lan.map(([h, p]): Endpoint => [h, p]),
-      observed: [input.observed[0], input.observed[1]],
-      lastSeen: now,
-    };
-    this.entries.set(input.id, entry);
-    this.idByEndpoint.set(key, input.id);
-    return {
-      entry,
-      isNew: !prev,
-      endpointChanged,
-      renamed,
-      ...(endpointChanged && prev ? { previousObserved: prev.observed } : {}),
-      ...(renamed && prev ? { previousName: prev.name } : {}),
-      ...(displaced ? { displaced } : {}),
-    };
+    prev.lan = lan;
+    if (now > prev.lastSeen) prev.lastSeen = now;
+    const result: { -readonly [K in keyof UpsertResult]: UpsertResult[K] } = { entry: prev, isNew: false, endpointChanged: previousObserved !== undefined, renamed: previousName !== undefined };
+    if (previousObserved) result.previousObserved = previousObserved;
+    if (previousName !== undefined) result.previousName = previousName;
+    if (displaced) result.displaced = displaced;
+    return result;
   }
 
   remove(id: string): RegistryEntry | undefined {
@@ -145,7 +184,7 @@ export class MemoryRegistry implements Registry {
     const key = endpointKey(entry.observed);
     if (this.idByEndpoint.get(key) === id) this.idByEndpoint.delete(key);
     this.sortedIds.delete(id);
-    this.summaryBytes.delete(id);
+    entry.reply = undefined;
     this.ver++;
     return entry;
   }
@@ -161,44 +200,77 @@ export class MemoryRegistry implements Registry {
 
   expire(now: number): RegistryEntry[] {
     // `now` never goes backwards at the edge (monotonic clock); if it did, expiry would come late, never early.
-    const due: string[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry.lastSeen + this.ttlMs > now) break;
-      due.push(entry.id);
-    }
     const removed: RegistryEntry[] = [];
-    for (const id of due) {
-      const entry = this.remove(id);
-      if (entry) removed.push(entry);
+    for (let head = this.oldest(); head && head.lastSeen + this.ttlMs <= now; head = this.oldest()) {
+      this.queueHead++;
+      this.remove(head.id);
+      removed.push(head);
     }
+    this.compactQueue();
     return removed;
   }
 
   nextExpiry(): number | undefined {
-    const oldest = this.entries.values().next();
-    return oldest.done ? undefined : oldest.value.lastSeen + this.ttlMs;
+    const oldest = this.oldest();
+    return oldest === undefined ? undefined : oldest.lastSeen + this.ttlMs;
   }
 
   page(cursor: string | undefined, maxBytes: number = MAX_DATAGRAM_BYTES): Page {
     const total = this.entries.size;
-    // The envelope with the longest possible `next`, plus one byte for the array header growing past 23 items.
-    const envelope = encodedSize(peerList(this.ver, [], 'f'.repeat(MAX_ID_LENGTH), total)) + 1;
-    let budget = maxBytes - envelope;
+    let budget = maxBytes - envelopeBytes(this.ver, total);
     const peers: PeerSummary[] = [];
     let more = false;
     for (const id of this.sortedIds.after(cursor)) {
-      const entry = this.entries.get(id) as RegistryEntry;
-      const size = this.summaryBytes.get(id) ?? summarySize(entry.id, entry.name);
-      if (peers.length >= MAX_PEERS_PER_PAGE || size > budget) {
+      const entry = this.entries.get(id) as Entry;
+      if (peers.length >= MAX_PEERS_PER_PAGE || entry.summaryBytes > budget) {
         more = true;
         break;
       }
-      budget -= size;
+      budget -= entry.summaryBytes;
       peers.push({ id: entry.id, name: entry.name });
     }
     const next = more ? peers[peers.length - 1]?.id : undefined;
     return { ver: this.ver, peers, ...(next !== undefined ? { next } : {}), total };
   }
+
+  /**
+   * The live entry with the smallest lastSeen, settling the queue's head on the way: removed
+   * entries are dropped, refreshed ones re-queued at the tail. Amortized O(1): an entry is
+   * re-queued at most once per refresh.
+   */
+  private oldest(): Entry | undefined {
+    while (this.queueHead < this.queue.length) {
+      const head = this.queue[this.queueHead] as Entry;
+      if (this.entries.get(head.id) !== head) {
+        this.queue[this.queueHead++] = undefined;
+        continue;
+      }
+      if (head.lastSeen === head.queuedAt) return head;
+      this.queue[this.queueHead++] = undefined;
+      head.queuedAt = head.lastSeen;
+      this.queue.push(head);
+      this.compactQueue();
+    }
+    return undefined;
+  }
+
+  private compactQueue(): void {
+    if (this.queueHead >= 1_024 && this.queueHead * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+}
+
+function sameLan(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameEndpoint(a[i] as Endpoint, b[i] as Endpoint)) return false;
+  return true;
+}
+
+/** The envelope with the longest possible `next`, plus one byte for the array header growing past 23 items. */
+function envelopeBytes(ver: number, total: number): number {
+  return encodedSize(peerList(ver, [], 'f'.repeat(MAX_ID_LENGTH), total)) + 1;
 }
 
 const peerList = (ver: number, peers: PeerSummary[], next: string | undefined, total: number) =>

@@ -119,14 +119,37 @@ export interface ServerStats {
   tracked: { sources: number; identities: number; pending: number };
 }
 
-/** What the server knows about one source endpoint. */
-export interface SourceAccount {
-  bucket: TokenBucket;
-  /** Bytes received and sent while the address was unproven. */
-  bytesIn: number;
-  bytesOut: number;
-  proven: boolean;
+/**
+ * What the server knows about one source endpoint: up to MAX_TRACKED_SOURCES of these, so
+ * one small object (its token bucket inline, refilled as datagrams arrive) and no more.
+ */
+export class SourceAccount {
+  /** The request bucket (SOURCE_RATE_PER_S, SOURCE_BURST), refilled up to lastSeen. */
+  tokens: number;
   lastSeen: number;
+  /** Bytes received and sent while the address was unproven. */
+  bytesIn = 0;
+  bytesOut = 0;
+  proven = false;
+
+  constructor(burst: number, now: number) {
+    this.tokens = burst;
+    this.lastSeen = now;
+  }
+
+  /** Refills for the time since the last datagram (a clock that goes backwards refills nothing). */
+  touch(now: number, ratePerS: number, burst: number): void {
+    if (now > this.lastSeen) {
+      this.tokens = Math.min(burst, this.tokens + ((now - this.lastSeen) * ratePerS) / 1000);
+      this.lastSeen = now;
+    }
+  }
+
+  take(): boolean {
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 interface IdentityLimits {
@@ -166,8 +189,11 @@ export class DiscoveryServerEngine implements Engine {
   private readonly pending = new BoundedMap<string, Pending>(MAX_PENDING_REGISTRATIONS);
   private errorBucket: TokenBucket | undefined;
   private nextSweepAt: number | undefined;
-  private readonly transmits: { to: Endpoint; bytes: Uint8Array }[] = [];
-  private readonly events: ServerEvent[] = [];
+  // FIFO queues read from a head index (Array.shift() is O(n) once V8 stops left-trimming).
+  private transmits: { to: Endpoint; bytes: Uint8Array }[] = [];
+  private transmitHead = 0;
+  private events: ServerEvent[] = [];
+  private eventHead = 0;
   private readonly counters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, relayed: 0 };
 
   constructor(options: ServerEngineOptions = {}) {
@@ -186,14 +212,12 @@ export class DiscoveryServerEngine implements Engine {
     this.counters.datagramsIn++;
     this.counters.bytesIn += bytes.length;
     this.nextSweepAt ??= now + SERVER_SWEEP_INTERVAL_MS;
-    const src = this.sources.getOrCreate(endpointKey(from), () => ({
-      bucket: new TokenBucket(this.sourceRatePerS, this.sourceBurst, now),
-      bytesIn: 0,
-      bytesOut: 0,
-      proven: false,
-      lastSeen: now,
-    }));
-    src.lastSeen = now;
+    const key = endpointKey(from);
+    let src = this.sources.get(key);
+    if (src === undefined) {
+      src = new SourceAccount(this.sourceBurst, now);
+      this.sources.set(key, src);
+    } else src.touch(now, this.sourceRatePerS, this.sourceBurst);
     if (!src.proven) src.bytesIn += bytes.length; // garbage counts too: it is what the sender paid
     const result = decode(bytes);
     if (!result.ok) {
@@ -217,11 +241,23 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   pollTransmit(): { to: Endpoint; bytes: Uint8Array } | undefined {
-    return this.transmits.shift();
+    if (this.transmitHead >= this.transmits.length) return undefined;
+    const out = this.transmits[this.transmitHead++];
+    if (this.transmitHead === this.transmits.length) {
+      this.transmits.length = 0;
+      this.transmitHead = 0;
+    }
+    return out;
   }
 
   pollEvent(): ServerEvent | undefined {
-    return this.events.shift();
+    if (this.eventHead >= this.events.length) return undefined;
+    const ev = this.events[this.eventHead++];
+    if (this.eventHead === this.events.length) {
+      this.events.length = 0;
+      this.eventHead = 0;
+    }
+    return ev;
   }
 
   nextTimeout(): number | undefined {
@@ -265,7 +301,7 @@ export class DiscoveryServerEngine implements Engine {
       this.drops.add('unexpected-type');
       return;
     }
-    if (!src.bucket.take(now)) {
+    if (!src.take()) {
       this.drops.add('source-rate-limited');
       return;
     }
@@ -309,7 +345,14 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   private onHeartbeat(msg: MessageOf<typeof MsgType.Heartbeat>, from: Endpoint, src: SourceAccount, now: number): void {
-    if (!this.tokens.verify(msg.id, from, msg.token, now)) {
+    const entry = this.registry.get(msg.id);
+    const here = entry !== undefined && sameEndpoint(entry.observed, from);
+    // The listed entry's cached reply holds this epoch's token for (id, this address): one
+    // comparison instead of an HMAC to check it and another to issue it again.
+    const epoch = this.tokens.epochOf(now);
+    const cached = here && entry.reply !== undefined && entry.replyEpoch === epoch ? entry.reply : undefined;
+    const valid = (cached !== undefined && this.tokens.matches(cached, entry?.replyTokenAt ?? 0, msg.token)) || this.tokens.verify(msg.id, from, msg.token, now);
+    if (!valid) {
       // A stolen token, a NAT rebinding or a restarted server: the client signs a fresh Register.
       this.drops.add('heartbeat-bad-token');
       this.sendError(src, from, now, ServerErrorCode.Unauthorized, '');
@@ -320,19 +363,33 @@ export class DiscoveryServerEngine implements Engine {
       this.drops.add('heartbeat-rate-limited');
       return;
     }
-    const entry = this.registry.get(msg.id);
-    const pending = this.pending.peek(msg.id);
-    if (entry && sameEndpoint(entry.observed, from)) {
-      this.admit({ id: entry.id, name: entry.name, lan: entry.lan, observed: from }, now);
-    } else if (pending && sameEndpoint(pending.observed, from)) {
-      this.pending.delete(msg.id);
-      this.admit({ id: msg.id, name: pending.name, lan: pending.lan, observed: from }, now);
+    let listed: RegistryEntry;
+    if (here) {
+      listed = this.admit({ id: entry.id, name: entry.name, lan: entry.lan, observed: from }, now);
     } else {
-      this.drops.add('heartbeat-not-registered'); // expired, or the pending registration was forgotten
-      this.sendError(src, from, now, ServerErrorCode.NotRegistered, '');
+      const pending = this.pending.peek(msg.id);
+      if (!pending || !sameEndpoint(pending.observed, from)) {
+        this.drops.add('heartbeat-not-registered'); // expired, or the pending registration was forgotten
+        this.sendError(src, from, now, ServerErrorCode.NotRegistered, '');
+        return;
+      }
+      this.pending.delete(msg.id);
+      listed = this.admit({ id: msg.id, name: pending.name, lan: pending.lan, observed: from }, now);
+    }
+    // The address is proven (src.proven above): no amplification budget applies.
+    if (cached !== undefined && listed === entry) {
+      this.sendBytes(from, cached);
       return;
     }
-    this.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs, token: this.tokens.issue(msg.id, from, now), proven: true });
+    const token = this.tokens.issue(msg.id, from, now);
+    const bytes = this.encodeOrDrop({ t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs, token, proven: true });
+    if (bytes === undefined) return;
+    if (sameEndpoint(listed.observed, from)) {
+      listed.reply = bytes;
+      listed.replyTokenAt = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(token);
+      listed.replyEpoch = epoch;
+    }
+    this.sendBytes(from, bytes);
   }
 
   private onListPeers(msg: MessageOf<typeof MsgType.ListPeers>, from: Endpoint, src: SourceAccount, now: number): void {
@@ -408,13 +465,13 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   /** Lists (or refreshes) an entry whose address is proven, and logs what changed. */
-  private admit(input: { id: string; name: string; lan: readonly Endpoint[]; observed: Endpoint }, now: number): void {
+  private admit(input: { id: string; name: string; lan: readonly Endpoint[]; observed: Endpoint }, now: number): RegistryEntry {
     const result = this.registry.upsert(input, now);
     if (result.displaced) this.forget(result.displaced, 'replaced');
-    const peer = ref(result.entry);
-    if (result.isNew) this.emit({ type: 'join', peer });
-    if (result.previousObserved) this.emit({ type: 'endpoint', peer, previous: result.previousObserved });
-    if (result.previousName !== undefined) this.emit({ type: 'rename', peer, previousName: result.previousName });
+    if (result.isNew) this.emit({ type: 'join', peer: ref(result.entry) });
+    if (result.previousObserved) this.emit({ type: 'endpoint', peer: ref(result.entry), previous: result.previousObserved });
+    if (result.previousName !== undefined) this.emit({ type: 'rename', peer: ref(result.entry), previousName: result.previousName });
+    return result.entry;
   }
 
   /** The registered entry at `from`, or undefined after answering NOT_REGISTERED (if the budget allows). */
@@ -472,16 +529,27 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   private send(to: Endpoint, msg: Message): boolean {
-    if (this.transmits.length >= SERVER_TRANSMIT_QUEUE_MAX) {
+    if (this.transmits.length - this.transmitHead >= SERVER_TRANSMIT_QUEUE_MAX) {
       this.drops.add('transmit-queue-full');
       return false;
     }
-    let bytes: Uint8Array;
+    const bytes = this.encodeOrDrop(msg);
+    return bytes !== undefined && this.sendBytes(to, bytes);
+  }
+
+  private encodeOrDrop(msg: Message): Uint8Array | undefined {
     try {
-      bytes = encode(msg);
+      return encode(msg);
     } catch {
       // e.g. a Relay that fits 1200 bytes whose Relayed (longer sender id) does not.
       this.drops.add('reply-oversized');
+      return undefined;
+    }
+  }
+
+  private sendBytes(to: Endpoint, bytes: Uint8Array): boolean {
+    if (this.transmits.length - this.transmitHead >= SERVER_TRANSMIT_QUEUE_MAX) {
+      this.drops.add('transmit-queue-full');
       return false;
     }
     this.transmits.push({ to, bytes });
@@ -506,9 +574,13 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   private emit(event: ServerEvent): void {
-    if (this.events.length >= SERVER_EVENT_QUEUE_MAX) {
-      this.events.shift();
+    if (this.events.length - this.eventHead >= SERVER_EVENT_QUEUE_MAX) {
+      this.eventHead++; // the oldest goes
       this.drops.add('event-queue-full');
+      if (this.eventHead * 2 >= this.events.length) {
+        this.events = this.events.slice(this.eventHead);
+        this.eventHead = 0;
+      }
     }
     this.events.push(event);
   }

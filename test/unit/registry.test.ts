@@ -145,4 +145,27 @@ describe('MemoryRegistry', () => {
     assert.ok(elapsed < 10_000, `took ${elapsed.toFixed(0)} ms`);
     assert.ok(pages > 1_000);
   });
+  it('expires exactly on time when heartbeats refresh entries in place (lazy expiry queue)', () => {
+    const reg = new MemoryRegistry({ ttlMs: TTL });
+    for (let n = 0; n < 2_000; n++) reg.upsert(peer(n), n);
+    // Every even peer heartbeats at 30 s; the odd ones never do.
+    for (let n = 0; n < 2_000; n += 2) reg.upsert(peer(n), 30_000);
+    assert.equal(reg.nextExpiry(), 1 + TTL, 'the oldest un-refreshed entry is peer 1');
+    const gone = reg.expire(TTL + 2_000);
+    assert.deepEqual(gone.map((e) => e.id), Array.from({ length: 1_000 }, (_, i) => hex(2 * i + 1)));
+    assert.equal(reg.size, 1_000);
+    assert.equal(reg.nextExpiry(), 30_000 + TTL);
+    assert.equal(reg.expire(30_000 + TTL).length, 1_000);
+    assert.equal(reg.nextExpiry(), undefined);
+  });
+
+  it('drops an entry\'s cached reply when its endpoint moves', () => {
+    const reg = new MemoryRegistry({ ttlMs: TTL });
+    const entry = reg.upsert(peer(1), 0).entry;
+    entry.reply = new Uint8Array(8);
+    reg.upsert(peer(1), 1_000);
+    assert.ok(reg.get(hex(1))?.reply, 'a heartbeat keeps it');
+    reg.upsert(peer(1, { observed: ['198.51.100.7', 4242] }), 2_000);
+    assert.equal(reg.get(hex(1))?.reply, undefined);
+  });
 });
