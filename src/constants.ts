@@ -71,8 +71,12 @@ export const SEND_WINDOW_FRAGMENTS = 512;
 export const RECEIVE_WINDOW_FRAGMENTS = 1_024;
 /** Selective-ack ranges per ack datagram. */
 export const MAX_SACK_RANGES = 16;
-/** Acks are sent at most this long after data arrives (coalescing bursts into one ack). */
-export const ACK_DELAY_MS = 5;
+/**
+ * Lone in-order data is acked this long after it arrives. 0: on the next timer turn, which the
+ * driver runs after the current I/O batch, so a burst still shares acks but a lone message's
+ * ack is not held back (it was 5 ms, 50x a loopback RTT).
+ */
+export const ACK_DELAY_MS = 0;
 /** Chat bytes per Data fragment: 1200 minus envelope, cid/seq fields and room for AEAD framing later. */
 export const MAX_FRAGMENT_BODY_BYTES = 1_000;
 
@@ -118,8 +122,18 @@ export const MAX_HANDSHAKE_MESSAGE_BYTES = 512;
 export const REGISTRATION_MAX_SKEW_MS = 60_000;
 
 // ---- reliability, continued ----
-/** A fragment is deemed lost once one sent this many seqs after it is acked (QUIC's kPacketThreshold, RFC 9002 §6.1.1). */
+/** A fragment is deemed lost once this many transmissions sent after it are acked (QUIC's kPacketThreshold, RFC 9002 §6.1.1). */
 export const FAST_RETRANSMIT_THRESHOLD_FRAGMENTS = 3;
+/** Floor of RACK's reorder window, max(9/8·RTT, this) (RFC 9002 §6.1.2 kGranularity): timers are no finer. */
+export const RACK_MIN_REORDER_WINDOW_MS = 1;
+/** Floor of the tail loss probe timeout, max(2·srtt + ACK_DELAY_MS, this) (RFC 8985 §7.2): far below MIN_RTO_MS. */
+export const TLP_MIN_TIMEOUT_MS = 2;
+/**
+ * Tail probes in a row before only the RTO is left, each after twice the wait of the one
+ * before (RFC 9002 §6.2.1). A probe rescues the tail only if it and its ack both get through
+ * (half the time at 30% loss each way); three leave 1 in 8 tails to the 100 ms RTO floor.
+ */
+export const TLP_MAX_PROBES = 3;
 /** In-order data is acked at once every this many frames, else after ACK_DELAY_MS (RFC 1122 §4.2.3.2, RFC 9000 §13.2.2). */
 export const ACK_EVERY_FRAGMENTS = 2;
 /** Connect requests each registered source may send per second: each one sends two Introduces, one to someone else. */

@@ -21,7 +21,7 @@ export interface ReliableChannelOptions {
 }
 
 export class ReliableChannel {
-  readonly stats: ChannelStats = { sent: 0, retransmits: 0, duplicatesDropped: 0, outOfWindowDropped: 0, delivered: 0, acked: 0, malformedDropped: 0 };
+  readonly stats: ChannelStats = { sent: 0, retransmits: 0, lossesDetected: 0, timeouts: 0, probes: 0, duplicatesDropped: 0, outOfWindowDropped: 0, delivered: 0, acked: 0, malformedDropped: 0 };
   private readonly sender: SendWindow;
   private readonly receiver: ReceiveWindow;
   private events: ChannelEvent[] = [];

@@ -5,6 +5,9 @@
 import { MAX_MESSAGE_BYTES } from '../constants.ts';
 import { Reassembler } from './fragment.ts';
 
+/** How many of the latest early arrivals' blocks each ack repeats (RFC 2018 §4: report each block in several acks). */
+const RECENT_BLOCKS = 4;
+
 /** What became of one arriving fragment. */
 export type Arrival = 'in-order' | 'buffered' | 'duplicate' | 'out-of-window' | 'malformed';
 
@@ -19,8 +22,8 @@ export class ReceiveWindow {
   /** Fragments above `next`, waiting for the gap below them to fill. */
   private readonly held = new Map<number, Held>();
   private highestHeld = -1;
-  /** The most recent early arrival: RFC 2018 §4 reports its block first. */
-  private latestHeld = -1;
+  /** The latest early arrivals, newest last: RFC 2018 §4 reports their blocks first, newest first. */
+  private recentHeld: number[] = [];
   private readonly reassembler = new Reassembler(MAX_MESSAGE_BYTES);
   private messageStart = 0;
 
@@ -50,7 +53,8 @@ export class ReceiveWindow {
       if (this.held.has(seq)) return 'duplicate';
       this.held.set(seq, { more, body });
       if (seq > this.highestHeld) this.highestHeld = seq;
-      this.latestHeld = seq;
+      if (this.recentHeld.length >= RECENT_BLOCKS) this.recentHeld.shift();
+      this.recentHeld.push(seq);
       return 'buffered';
     }
     this.consume(more, body);
@@ -62,23 +66,25 @@ export class ReceiveWindow {
   }
 
   /**
-   * Up to `max` [start, end) ranges of held fragments. The block holding the latest arrival
-   * comes first (so the sender hears of new arrivals even when holes outnumber blocks),
-   * then the lowest blocks, whose holes the sender should fill first. O(window) at worst,
-   * O(1) when nothing is held (the common, loss-free case).
+   * Up to `max` [start, end) ranges of held fragments. The blocks holding the latest few
+   * arrivals come first, newest first, so every new block is reported by several acks and
+   * one lost ack hides nothing (RFC 2018 §4), even when holes outnumber ranges; then the
+   * lowest blocks, whose holes the sender should fill first. O(window) at worst, O(1) when
+   * nothing is held (the common, loss-free case).
    */
   sackRanges(max: number): [number, number][] {
     const ranges: [number, number][] = [];
     if (this.held.size === 0 || max <= 0) return ranges;
-    let first: [number, number] | undefined;
-    if (this.held.has(this.latestHeld)) {
-      let start = this.latestHeld;
-      let end = start + 1;
+    for (let i = this.recentHeld.length - 1; i >= 0 && ranges.length < max; i--) {
+      const seq = this.recentHeld[i]!;
+      if (!this.held.has(seq) || covers(ranges, seq, ranges.length)) continue;
+      let start = seq;
+      let end = seq + 1;
       while (this.held.has(start - 1)) start--;
       while (this.held.has(end)) end++;
-      first = [start, end];
-      ranges.push(first);
+      ranges.push([start, end]);
     }
+    const recent = ranges.length;
     let seq = this.next + 1; // `next` itself is missing, or it would have been consumed
     while (seq <= this.highestHeld && ranges.length < max) {
       if (!this.held.has(seq)) {
@@ -87,7 +93,7 @@ export class ReceiveWindow {
       }
       let end = seq + 1;
       while (this.held.has(end)) end++;
-      if (first === undefined || first[0] !== seq) ranges.push([seq, end]);
+      if (!covers(ranges, seq, recent)) ranges.push([seq, end]);
       seq = end + 1;
     }
     return ranges;
@@ -100,4 +106,10 @@ export class ReceiveWindow {
     if (whole === 'oversized') this.onOversized();
     else if (whole !== undefined) this.onMessage(this.messageStart, whole);
   }
+}
+
+/** Whether one of the first `count` ranges holds `seq`. */
+function covers(ranges: [number, number][], seq: number, count: number): boolean {
+  for (let i = 0; i < count; i++) if (ranges[i]![0] <= seq && seq < ranges[i]![1]) return true;
+  return false;
 }

@@ -11,6 +11,8 @@ const MAX_BACKOFF_SHIFT = 16;
 export class RttEstimator {
   private srtt: number | undefined;
   private rttvar = 0;
+  private latest: number | undefined;
+  private min: number | undefined;
   /**
    * Doublings still in force from timeouts since the last valid sample. Karn's algorithm
    * keeps the backed-off RTO for new data: if the path got slower, every fragment would
@@ -21,6 +23,16 @@ export class RttEstimator {
   /** Smoothed RTT, undefined before the first sample. */
   get srttMs(): number | undefined {
     return this.srtt;
+  }
+
+  /** The most recent sample: loss detection's reorder window follows it when the path slows. */
+  get latestRttMs(): number | undefined {
+    return this.latest;
+  }
+
+  /** Smallest sample seen: an ack sooner than this after a retransmission answers the original. */
+  get minRttMs(): number | undefined {
+    return this.min;
   }
 
   /** RFC 6298 §2: srtt + 4·rttvar (INITIAL_RTO_MS before any sample), clamped. */
@@ -43,6 +55,8 @@ export class RttEstimator {
   /** RFC 6298 §2.2-2.3; rttvar is updated with the old srtt, as the RFC orders it. */
   sample(rttMs: number): void {
     if (!Number.isFinite(rttMs) || rttMs < 0) return;
+    this.latest = rttMs;
+    if (this.min === undefined || rttMs < this.min) this.min = rttMs;
     if (this.srtt === undefined) {
       this.srtt = rttMs;
       this.rttvar = rttMs / 2;

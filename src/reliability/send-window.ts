@@ -1,12 +1,14 @@
 // The sending half of a channel: numbers fragments, keeps at most a window of them in
-// flight, retires them on cumulative and selective acks, retransmits on timeout (RFC 6298)
-// or after three later fragments were acked (RFC 9002 §6.1.1), and gives a message up
-// MESSAGE_GIVE_UP_MS after send(). Work per ack is proportional to what it newly acks.
+// flight, retires them on cumulative and selective acks, retransmits what the loss detector
+// finds lost (RACK, packet threshold, tail probe: loss-detection.ts) or what times out
+// (RFC 6298), and gives a message up MESSAGE_GIVE_UP_MS after send(). Work per ack is
+// proportional to what it newly acks and what it finds lost.
 
-import { FAST_RETRANSMIT_THRESHOLD_FRAGMENTS, MAX_SACK_RANGES, MESSAGE_GIVE_UP_MS } from '../constants.ts';
+import { MAX_SACK_RANGES, MESSAGE_GIVE_UP_MS } from '../constants.ts';
 import { MsgType } from '../wire.ts';
 import { DeadlineHeap, type Deadline } from './deadline-heap.ts';
 import { splitIntoFragments } from './fragment.ts';
+import { LossDetector, type Tracked } from './loss-detection.ts';
 import { RttEstimator } from './rto.ts';
 import { FailReason, type ChannelEvent, type ChannelStats, type DataFrame } from './types.ts';
 
@@ -16,13 +18,11 @@ interface OutMessage {
   readonly giveUpAt: number;
 }
 
-interface Fragment {
+interface Fragment extends Tracked {
   readonly seq: number;
   readonly msg: OutMessage;
   readonly more: boolean;
   readonly body: Uint8Array;
-  transmissions: number;
-  sentAt: number;
   deadline: number; // retransmission time of the latest transmission
   retries: number; // timeouts so far; drives the per-fragment back-off
   queued: boolean; // waiting in the retransmit queue
@@ -33,14 +33,17 @@ export class SendWindow {
   private nextSeq = 0; // next seq to assign
   private nextNew = 0; // lowest seq never transmitted: [nextNew, nextSeq) waits for the window
   private una = 0; // lowest unacked seq; the window is [una, una + windowFragments)
-  private largestAcked = -1;
-  private lossScan = 0; // seqs below this were already judged by the fast-retransmit rule
   private readonly fragments = new Map<number, Fragment>(); // every unacked fragment
   private readonly messages = new Map<number, OutMessage>(); // unacked, in send order = give-up order
   private retransmitQueue: number[] = [];
   private retransmitHead = 0;
   private readonly timers = new DeadlineHeap();
   private failedWith: string | undefined;
+  private readonly loss = new LossDetector<Fragment>(this.rtt);
+  private readonly onLost = (f: Fragment): void => {
+    this.stats.lossesDetected++;
+    this.queueRetransmit(f);
+  };
 
   constructor(
     private readonly maxFragmentBody: number,
@@ -67,7 +70,7 @@ export class SendWindow {
     for (let i = 0; i < parts.length; i++) {
       const seq = id + i;
       const more = i < parts.length - 1;
-      this.fragments.set(seq, { seq, msg, more, body: parts[i]!, transmissions: 0, sentAt: 0, deadline: 0, retries: 0, queued: false });
+      this.fragments.set(seq, { seq, msg, more, body: parts[i]!, transmissions: 0, sentAt: 0, order: -1, inFlight: false, prev: undefined, next: undefined, deadline: 0, retries: 0, queued: false });
     }
     this.nextSeq += parts.length;
     this.messages.set(id, msg);
@@ -100,8 +103,7 @@ export class SendWindow {
   onAck(cum: number, sack: unknown, now: number): boolean {
     if (!Number.isSafeInteger(cum) || cum < 0 || cum > this.nextNew) return false;
     let sampleSentAt = -1;
-    for (let seq = this.una; seq < cum; seq++) sampleSentAt = this.ackOne(seq, sampleSentAt);
-    if (cum - 1 > this.largestAcked) this.largestAcked = cum - 1;
+    for (let seq = this.una; seq < cum; seq++) sampleSentAt = this.ackOne(seq, sampleSentAt, now);
     if (Array.isArray(sack)) {
       for (let i = 0; i < sack.length && i < MAX_SACK_RANGES; i++) {
         const range: unknown = sack[i];
@@ -112,41 +114,58 @@ export class SendWindow {
         const e = end as number;
         if (s < 0 || s >= e || e > this.nextNew) continue; // inverted, empty, or beyond what we sent
         // Clipped to [una, nextNew), so at most one window of lookups per range.
-        for (let seq = Math.max(s, this.una); seq < e; seq++) sampleSentAt = this.ackOne(seq, sampleSentAt);
-        if (e - 1 > this.largestAcked) this.largestAcked = e - 1;
+        for (let seq = Math.max(s, this.una); seq < e; seq++) sampleSentAt = this.ackOne(seq, sampleSentAt, now);
       }
     }
     // One sample per ack, from the newest transmission it covers: closest to a true RTT.
     if (sampleSentAt >= 0) this.rtt.sample(now - sampleSentAt);
     while (this.una < this.nextNew && !this.fragments.has(this.una)) this.una++;
-    this.detectLoss();
+    this.loss.detect(now, this.onLost);
     return true;
   }
 
-  /** Retransmits what timed out; gives up on messages older than MESSAGE_GIVE_UP_MS. */
+  /**
+   * Gives up on messages older than MESSAGE_GIVE_UP_MS; retransmits what the reorder window
+   * now calls lost, what timed out (backing the RTO off), and, if the tail went quiet, a probe.
+   */
   onTimeout(now: number): void {
     const oldest = this.oldestMessage();
     if (oldest !== undefined && oldest.giveUpAt <= now) this.failEverything(FailReason.Timeout, FailReason.PreviousFailed);
+    const lossAt = this.loss.lossTimeout;
+    if (lossAt !== undefined && lossAt <= now) this.loss.detect(now, this.onLost);
     for (let top = this.timers.peek(); top !== undefined && top.at <= now; top = this.timers.peek()) {
       this.timers.pop();
       const f = this.liveFragment(top);
       if (f === undefined) continue;
       f.retries++;
       this.rtt.backOff(f.retries);
+      this.loss.forget(f);
+      this.stats.timeouts++;
       this.queueRetransmit(f);
+    }
+    const probeAt = this.probeAt();
+    if (probeAt !== undefined && probeAt <= now) {
+      const f = this.loss.takeProbe();
+      if (f !== undefined) {
+        this.stats.probes++;
+        this.queueRetransmit(f);
+      }
     }
   }
 
-  /** Earliest retransmission or give-up time. Sheds stale timer entries as it looks. */
+  /** Earliest retransmission, loss, probe or give-up time. Sheds stale timer entries as it looks. */
   nextTimeout(): number | undefined {
     let top = this.timers.peek();
     while (top !== undefined && this.liveFragment(top) === undefined) {
       this.timers.pop();
       top = this.timers.peek();
     }
-    const giveUp = this.oldestMessage()?.giveUpAt;
-    if (top === undefined) return giveUp;
-    return giveUp === undefined ? top.at : Math.min(top.at, giveUp);
+    return minOf(minOf(top?.at, this.oldestMessage()?.giveUpAt), minOf(this.loss.lossTimeout, this.probeAt()));
+  }
+
+  /** No probe while retransmissions wait to leave: they are news enough, and would move the tail. */
+  private probeAt(): number | undefined {
+    return this.retransmitHead < this.retransmitQueue.length ? undefined : this.loss.probeAt();
   }
 
   /**
@@ -165,14 +184,15 @@ export class SendWindow {
     this.messages.clear();
     this.fragments.clear();
     this.timers.clear();
+    this.loss.clear();
     this.retransmitQueue = [];
     this.retransmitHead = 0;
-    this.nextNew = this.una = this.lossScan = this.nextSeq;
+    this.nextNew = this.una = this.nextSeq;
   }
 
   private transmit(f: Fragment, now: number): DataFrame {
     f.transmissions++;
-    f.sentAt = now;
+    this.loss.onSent(f, now);
     f.deadline = now + this.rtt.timeoutFor(f.retries);
     this.timers.push(f.deadline, f.seq);
     // Stale entries (acked fragments) leave the heap only when they reach its top; rebuild
@@ -185,11 +205,12 @@ export class SendWindow {
     return { t: MsgType.Data, seq: f.seq, more: f.more, body: f.body };
   }
 
-  private ackOne(seq: number, sampleSentAt: number): number {
+  private ackOne(seq: number, sampleSentAt: number, now: number): number {
     const f = this.fragments.get(seq);
     if (f === undefined || f.transmissions === 0) return sampleSentAt;
     this.fragments.delete(seq);
     f.queued = false;
+    this.loss.onAcked(f, now);
     const msg = f.msg;
     if (--msg.remaining === 0) {
       this.messages.delete(msg.id);
@@ -198,16 +219,6 @@ export class SendWindow {
     }
     // Karn's rule: an ack of a fragment sent more than once could answer either copy.
     return f.transmissions === 1 && f.sentAt > sampleSentAt ? f.sentAt : sampleSentAt;
-  }
-
-  /** RFC 9002 §6.1.1: a fragment is lost once one sent THRESHOLD seqs later was acked. Each seq is judged once. */
-  private detectLoss(): void {
-    if (this.lossScan < this.una) this.lossScan = this.una;
-    while (this.lossScan + FAST_RETRANSMIT_THRESHOLD_FRAGMENTS <= this.largestAcked) {
-      const f = this.fragments.get(this.lossScan++);
-      // Only first transmissions: a retransmitted one is left to its (backed-off) timer.
-      if (f !== undefined && f.transmissions === 1) this.queueRetransmit(f);
-    }
   }
 
   private queueRetransmit(f: Fragment): void {
@@ -225,4 +236,9 @@ export class SendWindow {
   private oldestMessage(): OutMessage | undefined {
     return this.messages.values().next().value;
   }
+}
+
+function minOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }

@@ -28,8 +28,14 @@ export const FailReason = {
 export interface ChannelStats {
   /** Messages accepted by send(). */
   sent: number;
-  /** Data frames sent again (timeout or fast retransmit). */
+  /** Data frames sent again: lossesDetected + timeouts + probes. */
   retransmits: number;
+  /** Fragments declared lost by an ack (RACK reorder window or packet threshold) and resent at once. */
+  lossesDetected: number;
+  /** Fragments resent because their RTO expired (each one also backs the RTO off). */
+  timeouts: number;
+  /** Tail loss probes: the newest fragment resent once when the tail of the flight went quiet. */
+  probes: number;
   /** Data frames already received (below the cumulative ack, or already held). */
   duplicatesDropped: number;
   /** Data frames too far ahead of the next expected seq. */

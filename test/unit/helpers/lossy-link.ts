@@ -137,21 +137,32 @@ export class ChannelPair {
       if (next === undefined || next > limitMs) return false;
       this.now = Math.max(this.now, next);
       while (this.scheduled[0] !== undefined && this.scheduled[0].at <= this.now) this.scheduled.shift()!.run();
-      for (const frame of this.aToB.takeDue(this.now)) this.b.channel.receive(frame, this.now);
-      for (const frame of this.bToA.takeDue(this.now)) this.a.channel.receive(frame, this.now);
+      // Like the driver: each datagram is received, then the channel is drained, so an ack
+      // that is due leaves before the next datagram is looked at.
+      for (const frame of this.aToB.takeDue(this.now)) {
+        this.b.channel.receive(frame, this.now);
+        this.drainSide(this.b, this.bToA);
+      }
+      for (const frame of this.bToA.takeDue(this.now)) {
+        this.a.channel.receive(frame, this.now);
+        this.drainSide(this.a, this.aToB);
+      }
       this.a.channel.handleTimeout(this.now);
       this.b.channel.handleTimeout(this.now);
     }
   }
 
   private drain(): void {
-    for (const [side, link] of [[this.a, this.aToB], [this.b, this.bToA]] as const) {
-      for (let f = side.channel.pollTransmit(); f !== undefined; f = side.channel.pollTransmit()) {
-        side.transmitted.push(f);
-        link.send(f, this.now);
-      }
-      for (let e = side.channel.pollEvent(); e !== undefined; e = side.channel.pollEvent()) side.events.push(e);
+    this.drainSide(this.a, this.aToB);
+    this.drainSide(this.b, this.bToA);
+  }
+
+  private drainSide(side: Side, link: LossyLink): void {
+    for (let f = side.channel.pollTransmit(); f !== undefined; f = side.channel.pollTransmit()) {
+      side.transmitted.push(f);
+      link.send(f, this.now);
     }
+    for (let e = side.channel.pollEvent(); e !== undefined; e = side.channel.pollEvent()) side.events.push(e);
   }
 }
 
