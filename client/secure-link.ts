@@ -4,13 +4,22 @@
 // frame with an explicit counter and a replay window. It sits between the reliability
 // channel and the path: the channel never sees ciphertext, the wire never sees plaintext.
 
-import { encode, decode } from '../src/codec.ts';
+import { decode } from '../src/codec.ts';
 import { HANDSHAKE_MAX_RETRY_MS, HANDSHAKE_RETRY_MS, HANDSHAKE_TIMEOUT_MS } from '../src/constants.ts';
 import { HandshakeState, isInitiator, type HandshakeDone } from '../src/crypto/handshake.ts';
 import { peerIdOf, type Identity } from '../src/crypto/identity.ts';
 import { TransportCipher } from '../src/crypto/transport-cipher.ts';
 import { DropCounter } from '../src/codec.ts';
 import { MsgType, type Message, type MessageOf } from '../src/wire.ts';
+
+/**
+ * Plaintext budget of one sealed datagram: 1200 minus the Sealed envelope (~30 bytes), the
+ * AEAD tag (16) and a relay wrapper (~60), with room to spare. One fragment (≤ 1000 bytes of
+ * chat) always fits alone.
+ */
+export const MAX_SEALED_PLAINTEXT_BYTES = 1_080;
+/** Each frame in a sealed datagram is preceded by its length (2 bytes, big-endian). */
+export const FRAME_LENGTH_BYTES = 2;
 
 export type Frame = MessageOf<typeof MsgType.Data | typeof MsgType.Ack | typeof MsgType.Ping | typeof MsgType.Pong | typeof MsgType.Bye>;
 const FRAME_TYPES = new Set<number>([MsgType.Data, MsgType.Ack, MsgType.Ping, MsgType.Pong, MsgType.Bye]);
@@ -105,26 +114,49 @@ export class SecureLink {
     return Math.min(this.retryAt, (this.startedAt as number) + HANDSHAKE_TIMEOUT_MS);
   }
 
-  seal(frame: Frame, remoteCid: number, now: number): Message {
+  /** Seals encoded frames (see emitSend in conversation.ts) into one datagram for the peer. */
+  seal(frames: Uint8Array[], remoteCid: number, now: number): Message {
     const cipher = this.cipher as TransportCipher;
     if (remoteCid !== this.remoteAdCid) {
       this.remoteAd = cidBytes(remoteCid);
       this.remoteAdCid = remoteCid;
     }
-    const s = cipher.seal(encode(frame), now, this.remoteAd);
+    let size = 0;
+    for (const f of frames) size += FRAME_LENGTH_BYTES + f.length;
+    const plain = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const f of frames) {
+      plain.writeUInt16BE(f.length, at);
+      plain.set(f, at + FRAME_LENGTH_BYTES);
+      at += FRAME_LENGTH_BYTES + f.length;
+    }
+    const s = cipher.seal(plain, now, this.remoteAd);
     return { t: MsgType.Sealed, cid: remoteCid, g: s.generation, n: s.counter, ct: s.ciphertext };
   }
 
-  /** Opens a sealed datagram; undefined (and counted) if forged, replayed, foreign or not a frame. */
-  open(msg: MessageOf<typeof MsgType.Sealed>, now: number): Frame | undefined {
+  /**
+   * Opens a sealed datagram into its frames; undefined (and counted) if it is forged,
+   * replayed, foreign, or holds anything but well-formed frames for this conversation.
+   */
+  open(msg: MessageOf<typeof MsgType.Sealed>, now: number): Frame[] | undefined {
     if (!this.cipher) return this.drop('sealed-before-handshake');
     const plain = this.cipher.open({ generation: msg.g, counter: msg.n, ciphertext: msg.ct }, now, this.localAd);
     if (!plain) return undefined; // counted by reason in cipher.drops
-    const inner = decode(plain);
-    if (!inner.ok || !FRAME_TYPES.has(inner.msg.t)) return this.drop('sealed-not-a-frame');
-    const frame = inner.msg as Frame;
-    if (frame.cid !== this.localCid) return this.drop('sealed-wrong-cid');
-    return frame;
+    const frames: Frame[] = [];
+    const view = Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
+    for (let at = 0; at < view.length; ) {
+      if (at + FRAME_LENGTH_BYTES > view.length) return this.drop('sealed-bad-framing');
+      const length = view.readUInt16BE(at);
+      at += FRAME_LENGTH_BYTES;
+      if (length === 0 || at + length > view.length) return this.drop('sealed-bad-framing');
+      const inner = decode(view.subarray(at, at + length));
+      at += length;
+      if (!inner.ok || !FRAME_TYPES.has(inner.msg.t)) return this.drop('sealed-not-a-frame');
+      const frame = inner.msg as Frame;
+      if (frame.cid !== this.localCid) return this.drop('sealed-wrong-cid');
+      frames.push(frame);
+    }
+    return frames.length ? frames : this.drop('sealed-empty');
   }
 
   cipherDrops(): Record<string, number> {

@@ -18,16 +18,15 @@ export interface RegistryEntry {
   readonly observed: Endpoint;
   readonly lastSeen: number;
   /**
-   * The server engine's cached heartbeat reply for this entry (its encoded Registered, the
-   * token inside it at `replyTokenAt`, valid in token epoch `replyEpoch`). The registry only
-   * clears it when the entry moves; a shared registry may leave it undefined.
+   * A small integer unique among live entries, reused after an entry is removed: the server
+   * engine keeps per-entry numbers (rate limits, the cached token) in typed-array columns
+   * indexed by it, so a listed client costs no extra object or map slot. A shared registry
+   * numbers the entries it holds locally.
    */
-  reply?: Uint8Array | undefined;
-  replyTokenAt?: number;
-  replyEpoch?: number;
+  readonly slot: number;
 }
 
-export type RegistryInput = Omit<RegistryEntry, 'lastSeen'>;
+export type RegistryInput = Omit<RegistryEntry, 'lastSeen' | 'slot'>;
 
 export interface UpsertResult {
   readonly entry: RegistryEntry;
@@ -56,7 +55,8 @@ export interface Registry {
   upsert(input: RegistryInput, now: number): UpsertResult;
   remove(id: string): RegistryEntry | undefined;
   get(id: string): RegistryEntry | undefined;
-  byEndpoint(observed: Endpoint): RegistryEntry | undefined;
+  /** `key`: endpointKey(observed), when the caller has it already. */
+  byEndpoint(observed: Endpoint, key?: string): RegistryEntry | undefined;
   /** Removes and returns every entry whose TTL ran out at `now`. */
   expire(now: number): RegistryEntry[];
   /** When the oldest entry expires, or undefined when empty. */
@@ -82,11 +82,9 @@ class Entry implements RegistryEntry {
   lastSeen: number;
   /** lastSeen when the entry took its place in the expiry queue; lastSeen > queuedAt means refreshed since. */
   queuedAt: number;
-  reply: Uint8Array | undefined = undefined;
-  replyTokenAt = 0;
-  replyEpoch = -1;
 
   constructor(
+    readonly slot: number,
     readonly id: string,
     public name: string,
     public lan: readonly Endpoint[],
@@ -106,6 +104,9 @@ const NO_LAN: readonly Endpoint[] = Object.freeze([]);
 export class MemoryRegistry implements Registry {
   private readonly entries = new Map<string, Entry>();
   private readonly idByEndpoint = new Map<string, string>();
+  /** Slots of removed entries, reused first; nextSlot is one past the highest ever used. */
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
   private readonly sortedIds = new SortedIds();
   /**
    * Expiry queue in queuedAt order, each live entry once (removed ones are skipped lazily).
@@ -144,7 +145,8 @@ export class MemoryRegistry implements Registry {
     // Copies: the caller's arrays (e.g. a decoded message) must not alias registry state.
     const lan = input.lan.length === 0 ? NO_LAN : input.lan.map(([h, p]): Endpoint => [h, p]);
     if (!prev) {
-      const entry = new Entry(input.id, input.name, lan, [input.observed[0], input.observed[1]], now, summarySize(input.id, input.name));
+      const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.nextSlot++;
+      const entry = new Entry(slot, input.id, input.name, lan, [input.observed[0], input.observed[1]], now, summarySize(input.id, input.name));
       this.entries.set(input.id, entry);
       this.idByEndpoint.set(key, input.id);
       this.sortedIds.insert(input.id);
@@ -159,7 +161,6 @@ export class MemoryRegistry implements Registry {
       this.idByEndpoint.delete(endpointKey(prev.observed));
       previousObserved = prev.observed;
       prev.observed = [input.observed[0], input.observed[1]];
-      prev.reply = undefined; // its token is bound to the old address
       this.idByEndpoint.set(key, input.id);
     }
     if (prev.name !== input.name) {
@@ -184,7 +185,7 @@ export class MemoryRegistry implements Registry {
     const key = endpointKey(entry.observed);
     if (this.idByEndpoint.get(key) === id) this.idByEndpoint.delete(key);
     this.sortedIds.delete(id);
-    entry.reply = undefined;
+    this.freeSlots.push(entry.slot);
     this.ver++;
     return entry;
   }
@@ -193,8 +194,8 @@ export class MemoryRegistry implements Registry {
     return this.entries.get(id);
   }
 
-  byEndpoint(observed: Endpoint): RegistryEntry | undefined {
-    const id = this.idByEndpoint.get(endpointKey(observed));
+  byEndpoint(observed: Endpoint, key: string = endpointKey(observed)): RegistryEntry | undefined {
+    const id = this.idByEndpoint.get(key);
     return id === undefined ? undefined : this.entries.get(id);
   }
 

@@ -57,6 +57,7 @@ import type { Engine } from '../src/net/transport.ts';
 import { MsgType, type Candidate, type Endpoint, type Message, type MessageOf } from '../src/wire.ts';
 import { AddressTokens } from './address-token.ts';
 import { BoundedMap } from './bounded-map.ts';
+import { EntryState, Limit, takeBucket, type BucketState, type LimitKind } from './entry-state.ts';
 import { SignedRegistrations, type RegisterAuthorizer } from './register-auth.ts';
 import { MemoryRegistry, type Registry, type RegistryEntry } from './registry.ts';
 import { TokenBucket } from '../src/token-bucket.ts';
@@ -152,11 +153,10 @@ export class SourceAccount {
   }
 }
 
+/** The buckets of an identity that is not listed (a listed one keeps them in EntryState). */
 interface IdentityLimits {
-  register?: TokenBucket;
-  heartbeat?: TokenBucket;
-  connect?: TokenBucket;
-  relay?: TokenBucket;
+  /** Indexed by LimitKind; created full at first use. */
+  buckets: (BucketState | undefined)[];
   lastUsed: number;
 }
 
@@ -187,6 +187,8 @@ export class DiscoveryServerEngine implements Engine {
   private readonly sources = new BoundedMap<string, SourceAccount>(MAX_TRACKED_SOURCES);
   private readonly identities = new BoundedMap<string, IdentityLimits>(MAX_TRACKED_IDENTITIES);
   private readonly pending = new BoundedMap<string, Pending>(MAX_PENDING_REGISTRATIONS);
+  /** Listed entries' rate-limit buckets and current tokens, by slot. */
+  private readonly entryState = new EntryState();
   private errorBucket: TokenBucket | undefined;
   private nextSweepAt: number | undefined;
   // FIFO queues read from a head index (Array.shift() is O(n) once V8 stops left-trimming).
@@ -213,19 +215,25 @@ export class DiscoveryServerEngine implements Engine {
     this.counters.bytesIn += bytes.length;
     this.nextSweepAt ??= now + SERVER_SWEEP_INTERVAL_MS;
     const key = endpointKey(from);
-    let src = this.sources.get(key);
-    if (src === undefined) {
-      src = new SourceAccount(this.sourceBurst, now);
-      this.sources.set(key, src);
-    } else src.touch(now, this.sourceRatePerS, this.sourceBurst);
-    if (!src.proven) src.bytesIn += bytes.length; // garbage counts too: it is what the sender paid
+    // A source that holds a listed entry is proven; its bucket lives in the entry's columns
+    // (`src` undefined), so listed clients need no SourceAccount and no slot in `sources`.
+    const listed = this.registry.byEndpoint(from, key);
+    let src: SourceAccount | undefined;
+    if (listed === undefined) {
+      src = this.sources.get(key);
+      if (src === undefined) {
+        src = new SourceAccount(this.sourceBurst, now);
+        this.sources.set(key, src);
+      } else src.touch(now, this.sourceRatePerS, this.sourceBurst);
+      if (!src.proven) src.bytesIn += bytes.length; // garbage counts too: it is what the sender paid
+    }
     const result = decode(bytes);
     if (!result.ok) {
       this.drops.add(result.reason);
       return;
     }
     try {
-      this.dispatch(result.msg, from, src, now);
+      this.dispatch(result.msg, from, src, listed?.slot ?? -1, now);
     } catch {
       // Unreachable by design; a bug here must cost one datagram, never the server.
       this.drops.add('internal-error');
@@ -233,7 +241,7 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   handleTimeout(now: number): void {
-    for (const entry of this.registry.expire(now)) this.forget(entry, 'expired');
+    for (const entry of this.registry.expire(now)) this.forget(entry, 'expired', now);
     if (this.nextSweepAt !== undefined && now >= this.nextSweepAt) {
       this.sweep(now);
       this.nextSweepAt = this.sources.size + this.pending.size + this.identities.size > 0 ? now + SERVER_SWEEP_INTERVAL_MS : undefined;
@@ -294,14 +302,15 @@ export class DiscoveryServerEngine implements Engine {
     return out;
   }
 
-  private dispatch(msg: Message, from: Endpoint, src: SourceAccount, now: number): void {
+  /** `src` undefined: the source holds the listed entry at `slot`. */
+  private dispatch(msg: Message, from: Endpoint, src: SourceAccount | undefined, slot: number, now: number): void {
     if (msg.t === MsgType.Relay) return this.onRelay(msg, from, now); // its own, larger, per-id limit
     if (!isRequest(msg.t)) {
       // Server-to-client and peer-to-peer types: never answered (no reflection loops between servers).
       this.drops.add('unexpected-type');
       return;
     }
-    if (!src.take()) {
+    if (src !== undefined ? !src.take() : !this.entryState.takeSource(slot, now, this.sourceRatePerS, this.sourceBurst)) {
       this.drops.add('source-rate-limited');
       return;
     }
@@ -319,7 +328,7 @@ export class DiscoveryServerEngine implements Engine {
     }
   }
 
-  private onRegister(msg: MessageOf<typeof MsgType.Register>, from: Endpoint, src: SourceAccount, now: number): void {
+  private onRegister(msg: MessageOf<typeof MsgType.Register>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
     const existing = this.registry.get(msg.id);
     const verdict = this.authorizer.authorize(msg, from, existing, this.wallClock(now));
     if (verdict !== 'ok') {
@@ -328,12 +337,12 @@ export class DiscoveryServerEngine implements Engine {
       return;
     }
     // Charged to the identity only once the signature holds: no one can drain someone else's allowance.
-    if (!this.take(msg.id, 'register', now, REGISTER_RATE_PER_S, REGISTER_BURST)) {
+    if (!this.take(msg.id, existing, Limit.Register, now, REGISTER_RATE_PER_S, REGISTER_BURST)) {
       this.drops.add('register-rate-limited');
       return;
     }
     const token = this.tokens.issue(msg.id, from, now);
-    if (this.isProven(src, from)) {
+    if (src === undefined || this.isProven(src, from)) {
       // The address already echoed a token (a rename, a re-register after a lost reply): list at once.
       this.pending.delete(msg.id);
       this.admit({ id: msg.id, name: msg.name, lan: msg.lan, observed: from }, now);
@@ -344,22 +353,22 @@ export class DiscoveryServerEngine implements Engine {
     this.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs, token });
   }
 
-  private onHeartbeat(msg: MessageOf<typeof MsgType.Heartbeat>, from: Endpoint, src: SourceAccount, now: number): void {
+  private onHeartbeat(msg: MessageOf<typeof MsgType.Heartbeat>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
     const entry = this.registry.get(msg.id);
     const here = entry !== undefined && sameEndpoint(entry.observed, from);
-    // The listed entry's cached reply holds this epoch's token for (id, this address): one
-    // comparison instead of an HMAC to check it and another to issue it again.
+    // The listed entry remembers this epoch's token for (id, this address): one comparison
+    // instead of an HMAC to check it and another to issue it again.
     const epoch = this.tokens.epochOf(now);
-    const cached = here && entry.reply !== undefined && entry.replyEpoch === epoch ? entry.reply : undefined;
-    const valid = (cached !== undefined && this.tokens.matches(cached, entry?.replyTokenAt ?? 0, msg.token)) || this.tokens.verify(msg.id, from, msg.token, now);
+    const cached = here && this.entryState.tokenMatches(entry.slot, epoch, msg.token);
+    const valid = cached || this.tokens.verify(msg.id, from, msg.token, now);
     if (!valid) {
       // A stolen token, a NAT rebinding or a restarted server: the client signs a fresh Register.
       this.drops.add('heartbeat-bad-token');
       this.sendError(src, from, now, ServerErrorCode.Unauthorized, '');
       return;
     }
-    src.proven = true;
-    if (!this.take(msg.id, 'heartbeat', now, HEARTBEAT_RATE_PER_S, HEARTBEAT_BURST)) {
+    if (src) src.proven = true;
+    if (!this.take(msg.id, entry, Limit.Heartbeat, now, HEARTBEAT_RATE_PER_S, HEARTBEAT_BURST)) {
       this.drops.add('heartbeat-rate-limited');
       return;
     }
@@ -377,22 +386,15 @@ export class DiscoveryServerEngine implements Engine {
       listed = this.admit({ id: msg.id, name: pending.name, lan: pending.lan, observed: from }, now);
     }
     // The address is proven (src.proven above): no amplification budget applies.
-    if (cached !== undefined && listed === entry) {
-      this.sendBytes(from, cached);
-      return;
-    }
-    const token = this.tokens.issue(msg.id, from, now);
+    const reuse = cached && listed === entry;
+    const token = reuse ? this.entryState.token(listed.slot) : this.tokens.issue(msg.id, from, now);
     const bytes = this.encodeOrDrop({ t: MsgType.Registered, observed: [from[0], from[1]], ttlMs: this.ttlMs, token, proven: true });
     if (bytes === undefined) return;
-    if (sameEndpoint(listed.observed, from)) {
-      listed.reply = bytes;
-      listed.replyTokenAt = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(token);
-      listed.replyEpoch = epoch;
-    }
+    if (!reuse && sameEndpoint(listed.observed, from)) this.entryState.setToken(listed.slot, token, epoch);
     this.sendBytes(from, bytes);
   }
 
-  private onListPeers(msg: MessageOf<typeof MsgType.ListPeers>, from: Endpoint, src: SourceAccount, now: number): void {
+  private onListPeers(msg: MessageOf<typeof MsgType.ListPeers>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
     if (!this.requireRegistered(src, from, now)) return;
     const { version, size } = this.registry;
     if (msg.ver === version && msg.cursor === undefined) {
@@ -402,11 +404,11 @@ export class DiscoveryServerEngine implements Engine {
     this.reply(src, from, { t: MsgType.PeerList, ...this.registry.page(msg.cursor) });
   }
 
-  private onConnect(msg: MessageOf<typeof MsgType.Connect>, from: Endpoint, src: SourceAccount, now: number): void {
+  private onConnect(msg: MessageOf<typeof MsgType.Connect>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
     const a = this.requireRegistered(src, from, now);
     if (!a) return;
     // Each Connect makes the server send to a third party: bounded, so no one can aim a flood.
-    if (!this.take(a.id, 'connect', now, CONNECT_RATE_PER_S, CONNECT_BURST)) {
+    if (!this.take(a.id, a, Limit.Connect, now, CONNECT_RATE_PER_S, CONNECT_BURST)) {
       this.drops.add('connect-rate-limited');
       return;
     }
@@ -441,7 +443,7 @@ export class DiscoveryServerEngine implements Engine {
       return;
     }
     this.registry.remove(entry.id);
-    this.forget(entry, 'left');
+    this.forget(entry, 'left', now);
   }
 
   private onRelay(msg: MessageOf<typeof MsgType.Relay>, from: Endpoint, now: number): void {
@@ -451,7 +453,7 @@ export class DiscoveryServerEngine implements Engine {
       this.drops.add('relay-not-registered');
       return;
     }
-    if (!this.take(source.id, 'relay', now, this.relayRatePerS, this.relayBurst)) {
+    if (!this.take(source.id, source, Limit.Relay, now, this.relayRatePerS, this.relayBurst)) {
       this.drops.add('relay-rate-limited');
       return;
     }
@@ -467,7 +469,28 @@ export class DiscoveryServerEngine implements Engine {
   /** Lists (or refreshes) an entry whose address is proven, and logs what changed. */
   private admit(input: { id: string; name: string; lan: readonly Endpoint[]; observed: Endpoint }, now: number): RegistryEntry {
     const result = this.registry.upsert(input, now);
-    if (result.displaced) this.forget(result.displaced, 'replaced');
+    if (result.displaced) this.forget(result.displaced, 'replaced', now);
+    const slot = result.entry.slot;
+    if (result.isNew) this.entryState.reset(slot);
+    if (result.previousObserved) this.releaseSource(slot, result.previousObserved, now);
+    if (result.isNew || result.previousObserved) {
+      // The entry now holds this endpoint: its source account moves into the entry's columns.
+      const key = endpointKey(input.observed);
+      const account = this.sources.peek(key);
+      if (account) {
+        account.touch(now, this.sourceRatePerS, this.sourceBurst);
+        this.sources.delete(key);
+      }
+      this.entryState.setSource(slot, account?.tokens ?? this.sourceBurst, account?.lastSeen ?? now);
+    }
+    if (result.isNew) {
+      // Listed: the identity's buckets move from the map into the entry's columns.
+      const limits = this.identities.peek(input.id);
+      if (limits) {
+        limits.buckets.forEach((b, kind) => b && this.entryState.setBucket(slot, kind as LimitKind, b));
+        this.identities.delete(input.id);
+      }
+    } else if (result.previousObserved) this.entryState.clearToken(slot); // bound to the old address
     if (result.isNew) this.emit({ type: 'join', peer: ref(result.entry) });
     if (result.previousObserved) this.emit({ type: 'endpoint', peer: ref(result.entry), previous: result.previousObserved });
     if (result.previousName !== undefined) this.emit({ type: 'rename', peer: ref(result.entry), previousName: result.previousName });
@@ -475,7 +498,7 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   /** The registered entry at `from`, or undefined after answering NOT_REGISTERED (if the budget allows). */
-  private requireRegistered(src: SourceAccount, from: Endpoint, now: number): RegistryEntry | undefined {
+  private requireRegistered(src: SourceAccount | undefined, from: Endpoint, now: number): RegistryEntry | undefined {
     const entry = this.registry.byEndpoint(from);
     if (!entry) {
       this.drops.add('not-registered');
@@ -489,11 +512,13 @@ export class DiscoveryServerEngine implements Engine {
     return src.proven;
   }
 
-  private take(id: string, kind: 'register' | 'heartbeat' | 'connect' | 'relay', now: number, ratePerS: number, burst: number): boolean {
-    const limits = this.identities.getOrCreate(id, () => ({ lastUsed: now }));
+  /** Charges `id` (listed as `entry` if it is: the registry's entry for `id`, or undefined). */
+  private take(id: string, entry: RegistryEntry | undefined, kind: LimitKind, now: number, ratePerS: number, burst: number): boolean {
+    if (entry !== undefined) return this.entryState.take(entry.slot, kind, now, ratePerS, burst);
+    const limits = this.identities.getOrCreate(id, () => ({ buckets: [], lastUsed: now }));
     limits.lastUsed = now;
-    const bucket = (limits[kind] ??= new TokenBucket(ratePerS, burst, now));
-    return bucket.take(now);
+    const bucket = (limits.buckets[kind] ??= { tokens: burst, last: now });
+    return takeBucket(bucket, now, ratePerS, burst);
   }
 
   /** `src` undefined: the destination is a registered (proven) endpoint. */
@@ -509,8 +534,8 @@ export class DiscoveryServerEngine implements Engine {
   }
 
   /** Sends to the source of a request: within its byte budget until its address is proven. */
-  private reply(src: SourceAccount, to: Endpoint, msg: Message): void {
-    if (this.isProven(src, to)) {
+  private reply(src: SourceAccount | undefined, to: Endpoint, msg: Message): void {
+    if (src === undefined || this.isProven(src, to)) {
       this.send(to, msg);
       return;
     }
@@ -558,12 +583,24 @@ export class DiscoveryServerEngine implements Engine {
     return true;
   }
 
-  private forget(entry: RegistryEntry, reason: 'left' | 'expired' | 'replaced'): void {
+  /** Call before the entry's slot can be reused (the registry reuses a removed entry's slot). */
+  private forget(entry: RegistryEntry, reason: 'left' | 'expired' | 'replaced', now: number): void {
     this.identities.delete(entry.id);
-    // The address stays proven only while an entry holds it: a NAT may give the port to someone else.
-    const src = this.sources.peek(endpointKey(entry.observed));
-    if (src) src.proven = false;
+    this.releaseSource(entry.slot, entry.observed, now);
     this.emit({ type: 'leave', peer: ref(entry), reason });
+  }
+
+  /**
+   * The entry at `slot` no longer holds `at`: its source bucket goes back to a SourceAccount,
+   * unproven (the address stays proven only while an entry holds it: a NAT may give the port
+   * to someone else), with a fresh byte account. An idle one is not kept: it would be full.
+   */
+  private releaseSource(slot: number, at: Endpoint, now: number): void {
+    const last = this.entryState.sourceLast(slot);
+    if (!(last >= now - IDLE_FORGET_MS)) return;
+    const account = new SourceAccount(this.sourceBurst, last);
+    account.tokens = this.entryState.sourceTokens(slot);
+    this.sources.set(endpointKey(at), account);
   }
 
   private sweep(now: number): void {

@@ -159,13 +159,14 @@ describe('MemoryRegistry', () => {
     assert.equal(reg.nextExpiry(), undefined);
   });
 
-  it('drops an entry\'s cached reply when its endpoint moves', () => {
+  it('numbers live entries with distinct slots, reusing the slots of removed ones', () => {
     const reg = new MemoryRegistry({ ttlMs: TTL });
-    const entry = reg.upsert(peer(1), 0).entry;
-    entry.reply = new Uint8Array(8);
-    reg.upsert(peer(1), 1_000);
-    assert.ok(reg.get(hex(1))?.reply, 'a heartbeat keeps it');
-    reg.upsert(peer(1, { observed: ['198.51.100.7', 4242] }), 2_000);
-    assert.equal(reg.get(hex(1))?.reply, undefined);
+    const slots = [1, 2, 3].map((n) => reg.upsert(peer(n), 0).entry.slot);
+    assert.equal(new Set(slots).size, 3);
+    assert.equal(reg.upsert(peer(2), 1_000).entry.slot, slots[1], 'a heartbeat keeps the slot');
+    assert.equal(reg.upsert(peer(2, { observed: ['198.51.100.7', 4242] }), 2_000).entry.slot, slots[1], 'so does a move');
+    reg.remove(hex(1));
+    assert.equal(reg.upsert(peer(4), 3_000).entry.slot, slots[0]);
+    assert.equal(new Set([hex(2), hex(3), hex(4)].map((id) => reg.get(id)?.slot)).size, 3);
   });
 });
