@@ -43,7 +43,7 @@ export async function serverRateFigure(quick: boolean): Promise<Figure[]> {
         if (name === 'echo') echoRates.push(res.ratePerS);
         else {
           rates.push(res.ratePerS);
-          lat.push(...res.latencyMs);
+          for (const x of res.latencyMs) lat.push(x);
           lost += res.lost;
         }
         await closeSockets(fresh);
