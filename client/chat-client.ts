@@ -102,7 +102,7 @@ export class ChatClient implements ChatClientApi {
       if (!(err instanceof NatterError)) throw err;
       this.engine.pushError(err.code, err.message);
     }
-    this.driver.flush();
+    this.driver.flushSoon(); // commands of one tick (a burst of sends) leave together
     this.emitEvents();
   }
 

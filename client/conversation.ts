@@ -80,9 +80,20 @@ export class Conversation {
   }
 
   pollOutput(): ConversationOutput | undefined {
-    // Frames produced in this engine step leave together, several to a datagram, as QUIC
-    // packs frames into packets: a burst of short messages costs a fraction of the syscalls.
-    if (this.out.length === 0) this.flushFrames();
+    return this.out.shift();
+  }
+
+  hasFrames(): boolean {
+    return this.frames.length > 0;
+  }
+
+  /**
+   * Seals the frames gathered since the last call into one datagram. The engine calls it
+   * only when the socket asks for output, so frames from everything that happened in one
+   * round of I/O leave together, several to a datagram, as QUIC packs frames into packets.
+   */
+  takeSealed(): ConversationOutput | undefined {
+    this.flushFrames();
     return this.out.shift();
   }
 

@@ -62,6 +62,8 @@ export class ClientEngine implements Engine {
   private readonly randomCid: () => number;
   private readonly trust: KnownPeers;
   private readonly wallClock: () => number;
+  /** Conversations holding frames to seal at the next pollTransmit. */
+  private readonly framesPending = new Set<Conversation>();
   /** Conversations a Punch from someone else opened, while they are still connecting. */
   private readonly inbound = new Set<Conversation>();
   private readonly inboundBucket: TokenBucket;
@@ -96,7 +98,14 @@ export class ClientEngine implements Engine {
   }
 
   pollTransmit(): { to: Endpoint; bytes: Uint8Array } | undefined {
-    return this.discovery.pollTransmit() ?? this.out.shift();
+    const next = this.discovery.pollTransmit() ?? this.out.shift();
+    if (next || this.framesPending.size === 0) return next;
+    // Seal what conversations gathered, now that the socket asks for it (see takeSealed).
+    for (const conv of this.framesPending) {
+      for (let o = conv.takeSealed(); o; o = conv.takeSealed()) if (o.kind === 'send') this.sendOn(conv, o.path, o.msg);
+    }
+    this.framesPending.clear();
+    return this.out.shift();
   }
 
   // ---- commands ----
@@ -373,6 +382,7 @@ export class ClientEngine implements Engine {
       }
     }
     for (let o = conv.pollOutput(); o; o = conv.pollOutput()) this.handleOutput(conv, o, now);
+    if (conv.hasFrames()) this.framesPending.add(conv);
     if (conv.state === 'closed') this.forget(conv);
   }
 

@@ -12,6 +12,7 @@ export class Driver {
   private immediate: NodeJS.Immediate | undefined;
   private armedFor: number | undefined;
   private stopped = false;
+  private flushQueued = false;
   /** Called after each timer-driven engine step, for edges that drain engine events. */
   onTimer: (() => void) | undefined;
 
@@ -23,6 +24,20 @@ export class Driver {
     transport.onDatagram((bytes, from) => {
       if (this.stopped) return;
       this.engine.receive(bytes, from, this.now());
+      this.flushSoon();
+    });
+  }
+
+  /**
+   * Flushes once the current round of I/O is processed: everything the datagrams (or
+   * commands) of this round produced leaves together, so acks and data coalesce into fewer
+   * datagrams at no cost in latency.
+   */
+  flushSoon(): void {
+    if (this.flushQueued || this.stopped) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
       this.flush();
     });
   }
