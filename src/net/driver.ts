@@ -7,6 +7,9 @@ import type { Engine, Transport } from './transport.ts';
 /** Monotonic milliseconds: engines must not see wall-clock jumps. */
 export const monotonicNow = (): number => performance.now();
 
+/** Due deadlines handled inside one flush before the rest waits for the next turn. */
+const MAX_DUE_ROUNDS = 4;
+
 export class Driver {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -45,8 +48,17 @@ export class Driver {
   /** Sends what the engine has queued and re-arms the timer. Call after every command. */
   flush(): void {
     if (this.stopped) return;
-    for (let out = this.engine.pollTransmit(); out; out = this.engine.pollTransmit()) {
-      this.transport.send(out.bytes, out.to);
+    for (let round = 0; ; round++) {
+      for (let out = this.engine.pollTransmit(); out; out = this.engine.pollTransmit()) {
+        this.transport.send(out.bytes, out.to);
+      }
+      // A deadline that is already due (an ack for what just arrived) is handled here and
+      // now rather than one event-loop turn later; bounded, so a buggy engine cannot spin.
+      const deadline = this.engine.nextTimeout();
+      const now = this.now();
+      if (round >= MAX_DUE_ROUNDS || deadline === undefined || deadline > now) break;
+      this.engine.handleTimeout(now);
+      this.onTimer?.();
     }
     this.arm();
   }
