@@ -1,6 +1,6 @@
 // The server engine's per-entry numbers, in typed-array columns indexed by RegistryEntry.slot:
 // a listed client's rate-limit buckets and its current address token cost no object, no
-// boxed number and no map slot (100,000 listed clients: ~10 MB of columns in all). Only
+// boxed number and no map slot (100,000 listed clients: ~11 MB of columns in all). Only
 // clients that are not listed (pending, or strangers) keep their state in the capped maps.
 
 import { DISCOVERY_TOKEN_BYTES } from '../src/constants.ts';
@@ -28,21 +28,37 @@ export function takeBucket(b: BucketState, now: number, ratePerS: number, burst:
 }
 
 export class EntryState {
-  /** [slot * LIMITS + kind]: tokens and refill time of each bucket; NaN tokens: not created yet (full at first use). */
-  private tokens = new Float64Array(0);
+  /**
+   * [slot * LIMITS + kind]: tokens and refill time of each bucket; NaN tokens: not created yet
+   * (full at first use). Token counts are small (at most a burst) and need no more than
+   * Float32's ~7 digits; the refill times are ms since the clock's origin and keep Float64.
+   */
+  private tokens = new Float32Array(0);
   private last = new Float64Array(0);
   /** The entry's current address token (issued for its listed address) and its epoch; -1: none. */
   private tokenBytes = new Uint8Array(0);
   private tokenEpoch = new Int32Array(0);
   /** The request bucket of the source endpoint a listed entry holds (SourceAccount's, for proven sources). */
-  private srcTokens = new Float64Array(0);
+  private srcTokens = new Float32Array(0);
   private srcLast = new Float64Array(0);
+  /** The newest accepted Register timestamp of the listed id (its replay record); NaN: none. */
+  private regTs = new Float64Array(0);
 
   /** Makes `slot` a fresh entry's: no buckets yet, no token. */
   reset(slot: number): void {
     this.ensure(slot);
     this.tokens.fill(Number.NaN, slot * LIMITS, slot * LIMITS + LIMITS);
     this.tokenEpoch[slot] = -1;
+    this.regTs[slot] = Number.NaN;
+  }
+
+  /** The replay record of the entry's id (NaN: none). */
+  registeredAt(slot: number): number {
+    return this.regTs[slot] as number;
+  }
+
+  setRegisteredAt(slot: number, ts: number): void {
+    this.regTs[slot] = ts;
   }
 
   /** The source bucket of the entry's endpoint (handed over from, or back to, a SourceAccount). */
@@ -129,7 +145,7 @@ export class EntryState {
   private ensure(slot: number): void {
     if (slot < this.tokenEpoch.length) return;
     const n = Math.max(1_024, this.tokenEpoch.length * 2, slot + 1);
-    this.tokens = grow(this.tokens, n * LIMITS);
+    this.tokens = grow32(this.tokens, n * LIMITS);
     this.last = grow(this.last, n * LIMITS);
     const bytes = new Uint8Array(n * DISCOVERY_TOKEN_BYTES);
     bytes.set(this.tokenBytes);
@@ -137,9 +153,16 @@ export class EntryState {
     const epochs = new Int32Array(n).fill(-1);
     epochs.set(this.tokenEpoch);
     this.tokenEpoch = epochs;
-    this.srcTokens = grow(this.srcTokens, n);
+    this.srcTokens = grow32(this.srcTokens, n);
     this.srcLast = grow(this.srcLast, n);
+    this.regTs = grow(this.regTs, n);
   }
+}
+
+function grow32(a: Float32Array, n: number): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(n);
+  out.set(a);
+  return out;
 }
 
 function grow(a: Float64Array, n: number): Float64Array<ArrayBuffer> {

@@ -178,6 +178,8 @@ export class DiscoveryServerEngine implements Engine {
   readonly drops = new DropCounter();
   private readonly ttlMs: number;
   private readonly authorizer: RegisterAuthorizer;
+  /** The authorizer lets listed ids' replay records live in entryState (adopt/release). */
+  private readonly keepsReplay: boolean;
   private readonly wallClock: (now: number) => number;
   private readonly tokens: AddressTokens;
   private readonly relayRatePerS: number;
@@ -202,6 +204,7 @@ export class DiscoveryServerEngine implements Engine {
     this.ttlMs = options.ttlMs ?? REGISTRY_ENTRY_TTL_MS;
     this.registry = options.registry ?? new MemoryRegistry({ ttlMs: this.ttlMs });
     this.authorizer = options.authorizer ?? new SignedRegistrations();
+    this.keepsReplay = typeof this.authorizer.adopt === 'function' && typeof this.authorizer.release === 'function';
     this.wallClock = options.wallClock ?? defaultWallClock;
     this.tokens = new AddressTokens(options.tokenSecret);
     this.relayRatePerS = options.relayRatePerS ?? RELAY_RATE_PER_S;
@@ -330,12 +333,15 @@ export class DiscoveryServerEngine implements Engine {
 
   private onRegister(msg: MessageOf<typeof MsgType.Register>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
     const existing = this.registry.get(msg.id);
-    const verdict = this.authorizer.authorize(msg, from, existing, this.wallClock(now));
+    // A listed id's replay record lives in its entry's columns (see RegisterAuthorizer).
+    const kept = existing !== undefined && this.keepsReplay ? this.entryState.registeredAt(existing.slot) : undefined;
+    const verdict = this.authorizer.authorize(msg, from, existing, this.wallClock(now), kept);
     if (verdict !== 'ok') {
       this.drops.add(`register-${verdict}`);
       this.sendError(src, from, now, ServerErrorCode.Unauthorized, verdict);
       return;
     }
+    if (kept !== undefined && existing !== undefined) this.entryState.setRegisteredAt(existing.slot, msg.ts);
     // Charged to the identity only once the signature holds: no one can drain someone else's allowance.
     if (!this.take(msg.id, existing, Limit.Register, now, REGISTER_RATE_PER_S, REGISTER_BURST)) {
       this.drops.add('register-rate-limited');
@@ -471,7 +477,11 @@ export class DiscoveryServerEngine implements Engine {
     const result = this.registry.upsert(input, now);
     if (result.displaced) this.forget(result.displaced, 'replaced', now);
     const slot = result.entry.slot;
-    if (result.isNew) this.entryState.reset(slot);
+    if (result.isNew) {
+      this.entryState.reset(slot);
+      // Listed: the id's replay record moves from the authorizer into the entry's columns.
+      if (this.keepsReplay) this.entryState.setRegisteredAt(slot, this.authorizer.adopt?.(input.id) ?? Number.NaN);
+    }
     if (result.previousObserved) this.releaseSource(slot, result.previousObserved, now);
     if (result.isNew || result.previousObserved) {
       // The entry now holds this endpoint: its source account moves into the entry's columns.
@@ -587,6 +597,11 @@ export class DiscoveryServerEngine implements Engine {
   private forget(entry: RegistryEntry, reason: 'left' | 'expired' | 'replaced', now: number): void {
     this.identities.delete(entry.id);
     this.releaseSource(entry.slot, entry.observed, now);
+    if (this.keepsReplay) {
+      // The replay record goes back to the authorizer: a captured Register must stay refused.
+      const ts = this.entryState.registeredAt(entry.slot);
+      if (!Number.isNaN(ts)) this.authorizer.release?.(entry.id, ts, this.wallClock(now));
+    }
     this.emit({ type: 'leave', peer: ref(entry), reason });
   }
 

@@ -11,6 +11,7 @@ import { Identity } from '../../src/crypto/identity.ts';
 import { signRegistration } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { DiscoveryServerEngine, type ServerEvent } from '../../discovery/server-engine.ts';
+import { SignedRegistrations } from '../../discovery/register-auth.ts';
 
 const A: Endpoint = ['203.0.113.10', 40000];
 const B: Endpoint = ['198.51.100.20', 50000];
@@ -167,6 +168,36 @@ describe('DiscoveryServerEngine: registration', () => {
     assert.equal(engine.registry.size, 1);
     assert.deepEqual(drain(engine), [], 'Leave is not answered');
     assert.deepEqual(events(engine).map((e) => e.type === 'leave' && e.reason), ['left']);
+  });
+
+  it('keeps refusing a replayed Register while listed, after a move, and after the entry is gone', () => {
+    const auth = new SignedRegistrations();
+    const engine = new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), authorizer: auth });
+    const tokenA = join(engine, alice, 'alice', A, 0);
+    assert.equal(auth.tracked, 0, 'a listed id keeps its replay record with its entry');
+    const first = encode(register(alice, 'alice', 0));
+    engine.receive(first, STRANGER, 10); // replayed while listed
+    const moved = encode(register(alice, 'alice', 20));
+    engine.receive(moved, B, 20); // a fresh one from a new address: pending there, still listed at A
+    drain(engine);
+    engine.receive(moved, STRANGER, 30); // that one replayed
+    assert.equal(engine.stats().drops['register-replayed'], 2);
+    engine.receive(encode({ t: MsgType.Leave, id: idA, token: tokenA }), A, 40);
+    assert.equal(engine.registry.size, 0);
+    assert.equal(auth.tracked, 1, 'the record goes back to the authorizer with the entry');
+    engine.receive(moved, STRANGER, 50);
+    engine.receive(first, STRANGER, 50);
+    assert.equal(engine.stats().drops['register-replayed'], 4);
+    drain(engine);
+    // A fresh registration lists the id again, and its record moves back into the entry.
+    join(engine, alice, 'alice', A, 60);
+    assert.equal(auth.tracked, 0);
+    engine.receive(encode(register(alice, 'alice', 60)), STRANGER, 70);
+    assert.equal(engine.stats().drops['register-replayed'], 5);
+    // Expired entries hand theirs back too, while a replay would still be fresh.
+    engine.handleTimeout(60 + REGISTRY_ENTRY_TTL_MS);
+    assert.equal(engine.registry.size, 0);
+    assert.equal(auth.tracked, 1);
   });
 });
 
