@@ -138,16 +138,20 @@ export class HandshakeState {
     const number = kind & 0x0f;
     if (!pattern || !this.#expects(pattern, number)) return undefined;
 
+    // Kept before Noise reads it: noise-handshake wipes the buffers it is given, and a copy
+    // taken afterwards would be zeros, so a repeated message would no longer be recognised
+    // (and our lost reply never resent).
+    const received = Uint8Array.from(message);
     const fresh = !this.#noise; // a responder's first message: a fresh Noise state per attempt
     const noise = this.#noise ?? new NoiseHandshake(pattern, false, this.#local.noiseKeyPair());
     const saved = fresh ? undefined : snapshot(noise);
     try {
       if (fresh) noise.initialise(this.#prologue);
-      const step = this.#advance(noise, pattern, number, noise.recv(message.subarray(1)));
+      const step = this.#advance(noise, pattern, number, noise.recv(Uint8Array.from(message.subarray(1))));
       if (step) {
         this.#noise = noise;
         this.#pattern = pattern;
-        this.#lastIn = Uint8Array.from(message);
+        this.#lastIn = received;
         this.#lastReply = step.reply;
         return step;
       }

@@ -141,6 +141,22 @@ describe('Noise handshake', () => {
     assert.ok(a.receive(again.reply)?.done);
   });
 
+  it('resends its final message when the peer repeats its own (as a fresh copy off the wire)', () => {
+    // noise-handshake wipes the buffers it reads: the state must keep its own copy of what it
+    // received, or the repeat is not recognised and the responder waits for msg 3 forever.
+    const [a, b] = [Identity.generate(), Identity.generate()];
+    const ini = new HandshakeState({ initiator: true, localIdentity: a, pattern: 'XX' });
+    const res = new HandshakeState({ initiator: false, localIdentity: b });
+    const m2 = res.receive(Uint8Array.from(ini.start() as Uint8Array))?.reply as Uint8Array;
+    const wire2 = Uint8Array.from(m2); // what a retransmission of msg 2 looks like on arrival
+    const first = ini.receive(Uint8Array.from(m2));
+    assert.ok(first?.done && first.reply);
+    const again = ini.receive(Uint8Array.from(wire2));
+    assert.ok(again?.reply, 'the repeated msg 2 gets msg 3 again');
+    assert.deepEqual(again.reply, first.reply);
+    assert.ok(res.receive(Uint8Array.from(again.reply))?.done, 'and the responder completes with it');
+  });
+
   it('a responder limited to XX ignores IK; IK without a valid key cannot start', () => {
     const a = new HandshakeState({ initiator: true, localIdentity: alice, remoteIdentityPk: bob.publicKey });
     const b = new HandshakeState({ initiator: false, localIdentity: bob, pattern: 'XX' });
