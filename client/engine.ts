@@ -213,8 +213,9 @@ export class ClientEngine implements Engine {
     const decoded = decode(bytes);
     if (!decoded.ok) return this.drops.add(decoded.reason);
     const server = this.discovery.serverAt(from);
-    if (server) this.receiveFromServer(server, decoded.msg, now);
-    else this.receiveFromPeer(decoded.msg, { kind: 'direct', addr: from }, undefined, now);
+    if (!server) return this.receiveFromPeer(decoded.msg, { kind: 'direct', addr: from }, undefined, now);
+    // Only servers change readiness, status and the peer list: peer datagrams (the hot path) skip it.
+    this.receiveFromServer(server, decoded.msg, now);
     this.afterChange(now);
   }
 
