@@ -63,8 +63,6 @@ export class Conversation {
   private frameBytes = 0;
   private framesPath: Path | undefined;
   private sealNow = 0;
-  /** Set by quit: deliver what is queued, then end. */
-  draining = false;
 
   constructor(
     public peerId: string | undefined,

@@ -7,7 +7,7 @@ import { ChatClient } from '../../client/chat-client.ts';
 import type { ClientEvent } from '../../client/events.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import type { Endpoint } from '../../src/wire.ts';
-import { serveParent } from './child.ts';
+import { serveParent, timeRoundTrips } from './child.ts';
 import { makeClient, registerRequest } from './requests.ts';
 
 interface Hosted {
@@ -129,20 +129,7 @@ serveParent({
     const [host, port] = a.server as Endpoint;
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-    const req = registerRequest(makeClient(0));
-    const samples: number[] = [];
-    for (let i = 0; i < (a.n as number); i++) {
-      const t0 = performance.now();
-      const ok = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 1_000);
-        sock.once('message', () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-        sock.send(req, port, host);
-      });
-      if (ok) samples.push(performance.now() - t0);
-    }
+    const samples = await timeRoundTrips(sock, registerRequest(makeClient(0)), port, host, a.n as number);
     sock.close();
     return samples;
   },

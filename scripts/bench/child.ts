@@ -3,6 +3,7 @@
 // goes away (IPC disconnect), so no load or server outlives a crashed bench.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import type dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -118,3 +119,21 @@ export function procUsage(pid: number): { rssBytes: number; cpuMs: number } {
 
 /** USER_HZ: 100 on every Linux we run on (getconf CLK_TCK). */
 const CLOCK_TICKS_PER_S = 100;
+
+/** Times `n` request -> first-reply round trips on `sock` (1 s timeout each; a lost one is skipped). */
+export async function timeRoundTrips(sock: dgram.Socket, request: Uint8Array, port: number, host: string, n: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const ok = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 1_000);
+      sock.once('message', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      sock.send(request, port, host);
+    });
+    if (ok) samples.push(performance.now() - t0);
+  }
+  return samples;
+}

@@ -1,9 +1,9 @@
 // Child process: the raw node:dgram baselines. An echo server, a sink that counts, a pinger
 // that measures echo round trips, a blaster, and an idle socket (the idle-client baseline).
-// Driven by the parent over IPC (child.ts); no natter code is loaded here.
+// Driven by the parent over IPC (child.ts, bench plumbing only); no natter code is loaded here.
 
 import dgram from 'node:dgram';
-import { serveParent } from './child.ts';
+import { serveParent, timeRoundTrips } from './child.ts';
 
 const sockets: dgram.Socket[] = [];
 
@@ -50,20 +50,7 @@ serveParent({
   ping: async (a) => {
     const { port, n, size } = a as { port: number; n: number; size: number };
     const sock = await bindSocket();
-    const payload = Buffer.alloc(size, 0x61);
-    const samples: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      const ok = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 1_000);
-        sock.once('message', () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-        sock.send(payload, port, '127.0.0.1');
-      });
-      if (ok) samples.push(performance.now() - t0);
-    }
+    const samples = await timeRoundTrips(sock, Buffer.alloc(size, 0x61), port, '127.0.0.1', n);
     sock.close();
     return samples;
   },
