@@ -1,8 +1,8 @@
 // Starts the three discovery servers (8000, 8001, 8002 by default) in one process, each log
 // line prefixed with its port: `npm run discovery:all [-- --host ADDR --ports 8000,8001,8002]`.
 
-import { advertisedHost, failStartup, onShutdownSignal, parseFlags, parseHost, parsePortList } from '../discovery/cli-args.ts';
-import { startDiscoveryServer, type DiscoveryServer } from '../discovery/server.ts';
+import { advertisedHost, failStartup, onShutdownSignal, parseFlags, parseHost, parsePortList } from '../discovery/edge/cli-args.ts';
+import { startDiscoveryServer, type DiscoveryServer } from '../discovery/edge/server.ts';
 
 const PROG = 'natter-discovery-all';
 const USAGE = `usage: npm run discovery:all -- [--host ADDR] [--ports 8000,8001,8002]

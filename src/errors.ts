@@ -1,15 +1,41 @@
-// One error class with a stable code and a message a person can act on.
+// One error class with a stable code and a message a person can act on, and the one list of
+// codes that events and errors carry. Event codes are part of the headless contract (README):
+// a consumer switches on `code`; `message` (alias `reason`) is for people and may change.
 
+/** Why a connection attempt ended without a conversation (`connect_failed`). */
+export const ConnectFailedCode = {
+  PunchTimeout: 'PUNCH_TIMEOUT',
+  HandshakeFailed: 'HANDSHAKE_FAILED',
+  UnknownPeer: 'UNKNOWN_PEER',
+  BadAddress: 'BAD_ADDRESS',
+} as const;
+
+/** Why an open conversation ended (`disconnected`). */
+export const DisconnectedCode = {
+  PeerLeft: 'PEER_LEFT',
+  PeerLost: 'PEER_LOST',
+  Quit: 'QUIT',
+} as const;
+
+/** Why a message will never be delivered (`failed`). */
+export const FailedCode = {
+  MessageTooLong: 'MESSAGE_TOO_LONG',
+  MessageTimeout: 'MESSAGE_TIMEOUT',
+} as const;
+
+export type ConnectFailedCode = (typeof ConnectFailedCode)[keyof typeof ConnectFailedCode];
+export type DisconnectedCode = (typeof DisconnectedCode)[keyof typeof DisconnectedCode];
+export type FailedCode = (typeof FailedCode)[keyof typeof FailedCode];
+
+/** Codes of `error` events and of NatterError: a command or a flag that could not be carried out. */
 export type ErrorCode =
   | 'BAD_ADDRESS'
   | 'BAD_FLAG'
   | 'BAD_COMMAND'
   | 'UNKNOWN_PEER'
   | 'AMBIGUOUS'
-  | 'SERVER_UNREACHABLE'
-  | 'PUNCH_TIMEOUT'
-  | 'PEER_LOST'
   | 'BIND_FAILED'
+  | 'SERVER_UNREACHABLE'
   | 'MESSAGE_TOO_LONG';
 
 export class NatterError extends Error {

@@ -1,7 +1,7 @@
 // The blessed terminal UI: renders the model (model.ts) and turns keys into ClientCommands.
 // The only module that imports blessed. Each blessed trap it avoids is named where it is.
 import blessed from 'blessed';
-import type { ChatClientApi, ClientEvent } from '../events.ts';
+import type { ChatClientApi, ClientEvent } from '../core/events.ts';
 import { patchBlessedWidths } from './blessed-patch.ts';
 import { handleInput, HELP } from './commands.ts';
 import { InputLine } from './input-line.ts';

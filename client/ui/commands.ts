@@ -1,5 +1,5 @@
 // What a line typed in the input means: a slash command or a message to the open conversation.
-import type { ClientCommand } from '../events.ts';
+import type { ClientCommand } from '../core/events.ts';
 import type { UiModel } from './model.ts';
 
 export interface InputResult {

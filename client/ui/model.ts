@@ -1,7 +1,7 @@
 // The UI's model: peers, conversations and delivery marks, built from ClientEvents alone.
 // Plain TypeScript (no blessed), so every behaviour here is unit-tested without a terminal.
 // Peers are keyed by id everywhere; names are only labels (they are not unique).
-import type { ClientCommand, ClientEvent, NatType, PathKind } from '../events.ts';
+import type { ClientCommand, ClientEvent, NatType, PathKind } from '../core/events.ts';
 import { stripUnsafe } from './sanitize.ts';
 
 export type Mark = 'pending' | 'delivered' | 'failed';

@@ -1,10 +1,10 @@
-// Child process: one or more real ChatClients (client/chat-client.ts: UDP socket, driver,
+// Child process: one or more real ChatClients (client/edge/client.ts: UDP socket, driver,
 // engine) driven over IPC. Timings are taken here, next to the client, so IPC never sits
 // inside a measured interval.
 
 import dgram from 'node:dgram';
-import { ChatClient } from '../../client/chat-client.ts';
-import type { ClientEvent } from '../../client/events.ts';
+import { ChatClient } from '../../client/edge/client.ts';
+import type { ClientEvent } from '../../client/core/events.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import { serveParent, timeRoundTrips } from './child.ts';

@@ -3,7 +3,7 @@
 // to see the client's hot path (`npx tsx scripts/bench/profile-chat.ts [N]`).
 
 import dgram from 'node:dgram';
-import { ChatClient } from '../../client/chat-client.ts';
+import { ChatClient } from '../../client/edge/client.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 
 const N = Number(process.argv[2] ?? 50_000);

@@ -1,8 +1,8 @@
-// Child process: the discovery server under test (discovery/server.ts), alone on its CPU.
+// Child process: the discovery server under test (discovery/edge/server.ts), alone on its CPU.
 // Its live view goes to stdout, which the bench points at /dev/null: the server still
 // formats and writes every line, as it would to a log file.
 
-import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/server.ts';
+import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
 import { serveParent } from './child.ts';
 
 let server: DiscoveryServer | undefined;

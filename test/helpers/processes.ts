@@ -43,7 +43,7 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
 
 /** Starts one discovery server process and waits until it listens. */
 export async function startServer(port: number): Promise<ChildProcess> {
-  const child = startProcess(['discovery/cli.ts', '--port', String(port), '--host', '127.0.0.1']);
+  const child = startProcess(['discovery/edge/cli.ts', '--port', String(port), '--host', '127.0.0.1']);
   await new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(() => reject(new Error(`discovery server on ${port} did not start in 10 s`)), 10_000);
     child.stdout?.on('data', (d: Buffer) => {
@@ -89,7 +89,7 @@ export class HeadlessClient {
 
   static start(name: string, servers: number[] | string, opts: { home?: string; env?: Record<string, string>; port?: number } = {}): HeadlessClient {
     const list = typeof servers === 'string' ? servers : servers.map((p) => `127.0.0.1:${p}`).join(',');
-    const args = ['client/cli.ts', '--headless', '--name', name, '--servers', list];
+    const args = ['client/edge/cli.ts', '--headless', '--name', name, '--servers', list];
     if (opts.port !== undefined) args.push('--port', String(opts.port));
     const child = startProcess(args, { HOME: opts.home ?? tempHome(), ...opts.env });
     return new HeadlessClient(name, child);

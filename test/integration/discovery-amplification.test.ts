@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { endpointKey } from '../../src/net/address.ts';
+import { endpointKey } from '../../src/address.ts';
 import type { Endpoint } from '../../src/wire.ts';
-import { DiscoveryServerEngine } from '../../discovery/server-engine.ts';
-import { startDiscoveryServer } from '../../discovery/server.ts';
+import { DiscoveryServerEngine } from '../../discovery/core/server-engine.ts';
+import { startDiscoveryServer } from '../../discovery/edge/server.ts';
 import { TrafficGenerator, seededRandom } from './discovery-traffic.ts';
 
 describe('anti-amplification (out/in <= 1 per unproven source)', () => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { decodeMessage, encode } from '../../src/codec.ts';
 import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
-import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/server.ts';
+import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import { signedRegister } from './discovery-traffic.ts';
 
@@ -65,7 +65,7 @@ class Client {
 
 /** Runs the CLI; resolves with exit code and output, killing it if it outlives `timeoutMs`. */
 function runCli(args: string[], opts: { timeoutMs?: number; onStdout?: (text: string, kill: () => void) => void } = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'discovery/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'discovery/edge/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
-import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/server.ts';
+import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
 import { HeadlessClient, type Event } from '../helpers/processes.ts';
 import { TrafficGenerator, seededRandom } from './discovery-traffic.ts';
 

@@ -29,7 +29,7 @@ export class Headless {
   readonly started = Date.now();
 
   constructor(readonly ns: string, readonly name: string, opts: { port?: number; servers?: string; env?: Record<string, string> } = {}) {
-    const args = [TSX, 'client/cli.ts', '--headless', '--name', name, '--servers', opts.servers ?? SERVERS];
+    const args = [TSX, 'client/edge/cli.ts', '--headless', '--name', name, '--servers', opts.servers ?? SERVERS];
     if (opts.port !== undefined) args.push('--port', String(opts.port));
     this.child = nsSpawn(ns, args, { ...LAB_ENV, XDG_CONFIG_HOME: configHome, ...opts.env });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {

@@ -1,7 +1,7 @@
 // Dev-only: a scripted ChatClientApi for driving the UI without the real client core.
 // Peers appear, connecting succeeds after 300 ms, messages are echoed back by the "peer"
 // and marked delivered after 200 ms. Env FAKE_INJECT=1 makes "mallory" send escape sequences.
-import type { ChatClientApi, ClientCommand, ClientEvent } from '../../client/events.ts';
+import type { ChatClientApi, ClientCommand, ClientEvent } from '../../client/core/events.ts';
 
 export interface FakePeer { id: string; name: string }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClientCommand } from '../../client/events.ts';
+import type { ClientCommand } from '../../client/core/events.ts';
 import { handleInput } from '../../client/ui/commands.ts';
 import { UiModel } from '../../client/ui/model.ts';
 import { renderConversation, renderPeerList, renderStatus } from '../../client/ui/view.ts';

@@ -12,7 +12,7 @@ import { misalignedRows, requireTmux, Tmux, type Pane } from './tmux.ts';
 const X = 120;
 const Y = 32;
 const TEXT = 'hello olá 日本語 👋';
-const ready = existsSync('client/cli.ts') && existsSync('scripts/discovery-all.ts');
+const ready = existsSync('client/edge/cli.ts') && existsSync('scripts/discovery-all.ts');
 const tmux = new Tmux();
 const home = mkdtempSync(join(tmpdir(), 'natter-ui-home-'));
 let servers: ChildProcess | undefined;
@@ -42,7 +42,7 @@ async function startServers(): Promise<number[]> {
 
 function clientCommand(name: string, ports: number[]): string {
   const list = ports.map((p) => `127.0.0.1:${p}`).join(',');
-  return `env -u XDG_CONFIG_HOME HOME=${home}/${name} LANG=C.UTF-8 npx tsx client/cli.ts --name ${name} --servers ${list}`;
+  return `env -u XDG_CONFIG_HOME HOME=${home}/${name} LANG=C.UTF-8 npx tsx client/edge/cli.ts --name ${name} --servers ${list}`;
 }
 
 before(() => {
@@ -61,7 +61,7 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-test('real client: alice finds bob, connects, sends CJK and emoji; both quit', { skip: !ready && 'client/cli.ts or scripts/discovery-all.ts not written yet', timeout: 60_000 }, async () => {
+test('real client: alice finds bob, connects, sends CJK and emoji; both quit', { skip: !ready && 'client/edge/cli.ts or scripts/discovery-all.ts not written yet', timeout: 60_000 }, async () => {
   const ports = await startServers();
   const alice: Pane = tmux.start(`natter-ui-a-${process.pid}`, clientCommand('alice', ports), { x: X, y: Y });
   const bob: Pane = tmux.start(`natter-ui-b-${process.pid}`, clientCommand('bob', ports), { x: X, y: Y });

@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClientEngine } from '../../client/engine.ts';
-import type { ClientEvent } from '../../client/events.ts';
-import { DiscoveryServerEngine } from '../../discovery/server-engine.ts';
+import { ClientEngine } from '../../client/core/client-engine.ts';
+import type { ClientEvent } from '../../client/core/events.ts';
+import { DiscoveryServerEngine } from '../../discovery/core/server-engine.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import { SimNetwork } from '../helpers/sim-network.ts';

@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DiscoveryServerEngine } from '../../discovery/server-engine.ts';
-import { ClientEngine } from '../../client/engine.ts';
-import type { ClientEvent } from '../../client/events.ts';
+import { DiscoveryServerEngine } from '../../discovery/core/server-engine.ts';
+import { ClientEngine } from '../../client/core/client-engine.ts';
+import type { ClientEvent } from '../../client/core/events.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import { decode } from '../../src/codec.ts';
 import type { Engine } from '../../src/net/transport.ts';

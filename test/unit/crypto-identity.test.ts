@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defaultIdentityPath, loadIdentity, loadOrCreateIdentity, parseIdentity, safeFileName, serializeIdentity } from '../../src/crypto/identity-file.ts';
+import { defaultIdentityPath, loadIdentity, loadOrCreateIdentity, parseIdentity, safeFileName, serializeIdentity } from '../../src/store/identity-file.ts';
 import { Identity, fingerprint, noisePublicKeyOf, peerIdMatches, peerIdOf, verify } from '../../src/crypto/identity.ts';
 
 describe('identity keys', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Identity } from '../../src/crypto/identity.ts';
-import { KnownPeers, defaultKnownPeersPath } from '../../src/crypto/known-peers.ts';
+import { KnownPeers, defaultKnownPeersPath } from '../../src/store/known-peers.ts';
 
 describe('known peers (trust on first use)', () => {
   let home: string;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { packSealed, unpackSealed } from '../../src/crypto/sealed-frame.ts';
 import { TAG_BYTES, TransportCipher, type Sealed } from '../../src/crypto/transport-cipher.ts';
 import { nextGenerationKey, ratchet } from '../../src/crypto/rekey.ts';
 
@@ -126,21 +125,6 @@ describe('transport cipher', () => {
     assert.deepEqual(ratchet(k, 2), nextGenerationKey(nextGenerationKey(k)));
     assert.notDeepEqual(nextGenerationKey(k), k);
     assert.deepEqual(ratchet(k, 0), new Uint8Array(k));
-  });
-
-  it('packs a sealed datagram in 12 header bytes', () => {
-    const { a, b } = pair();
-    for (let i = 0; i < 3; i++) a.seal(text('skip'));
-    const sealed = a.seal(text('packed'));
-    const raw = packSealed(sealed);
-    assert.equal(raw.length, 12 + 6 + TAG_BYTES);
-    const back = unpackSealed(raw);
-    assert.ok(back);
-    assert.deepEqual([back.generation, back.counter], [0, 3]);
-    assert.equal(str(b.open(back)), 'packed');
-    assert.equal(unpackSealed(new Uint8Array(27)), undefined);
-    const big = packSealed({ generation: 1, counter: 2 ** 40 + 5, ciphertext: new Uint8Array(16) });
-    assert.equal(unpackSealed(big)?.counter, 2 ** 40 + 5);
   });
 
   it('seal/open of 100-byte payloads is allocation-light (sanity, no timing assertion)', () => {

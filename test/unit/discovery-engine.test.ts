@@ -10,8 +10,8 @@ import { HEARTBEAT_BURST, MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, REGISTER_BURST, 
 import { Identity } from '../../src/crypto/identity.ts';
 import { signRegistration } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
-import { DiscoveryServerEngine, type ServerEvent } from '../../discovery/server-engine.ts';
-import { SignedRegistrations } from '../../discovery/register-auth.ts';
+import { DiscoveryServerEngine, type ServerEvent } from '../../discovery/core/server-engine.ts';
+import { SignedRegistrations } from '../../discovery/core/register-auth.ts';
 
 const A: Endpoint = ['203.0.113.10', 40000];
 const B: Endpoint = ['198.51.100.20', 50000];

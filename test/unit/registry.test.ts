@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { encode } from '../../src/codec.ts';
 import { MAX_DATAGRAM_BYTES } from '../../src/constants.ts';
 import { MsgType, type Endpoint } from '../../src/wire.ts';
-import { MemoryRegistry, type RegistryInput } from '../../discovery/registry.ts';
+import { MemoryRegistry, type RegistryInput } from '../../discovery/core/registry.ts';
 
 const TTL = 35_000;
 const hex = (n: number, width = 16): string => n.toString(16).padStart(width, '0');

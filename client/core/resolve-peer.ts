@@ -1,7 +1,7 @@
 // Names are not unique: wherever a name is ambiguous, the id decides. A person may type a
 // full id, a unique id prefix (at least 4 hex digits), or a name that only one peer has.
 
-import { NatterError } from '../src/errors.ts';
+import { NatterError } from '../../src/errors.ts';
 
 export interface KnownPeer {
   id: string;

@@ -1,16 +1,16 @@
 // The client's edge: one UDP socket, one Driver (one timer), the ClientEngine, and the
 // ChatClientApi that headless mode and the blessed UI both use.
 
-import type { Identity } from '../src/crypto/identity.ts';
-import type { KnownPeers } from '../src/crypto/known-peers.ts';
-import { NatterError } from '../src/errors.ts';
-import { parseEndpoint } from '../src/net/address.ts';
-import { Driver, monotonicNow } from '../src/net/driver.ts';
-import { localAddressToward } from '../src/net/route.ts';
-import { UdpTransport } from '../src/net/udp.ts';
-import type { Endpoint } from '../src/wire.ts';
-import { ClientEngine } from './engine.ts';
-import type { ChatClientApi, ClientCommand, ClientEvent } from './events.ts';
+import type { Identity } from '../../src/crypto/identity.ts';
+import type { KnownPeers } from '../../src/store/known-peers.ts';
+import { NatterError } from '../../src/errors.ts';
+import { parseEndpoint } from '../../src/address.ts';
+import { Driver, monotonicNow } from '../../src/net/driver.ts';
+import { localAddressToward } from '../../src/net/route.ts';
+import { UdpTransport } from '../../src/net/udp.ts';
+import type { Endpoint } from '../../src/wire.ts';
+import { ClientEngine } from '../core/client-engine.ts';
+import type { ChatClientApi, ClientCommand, ClientEvent } from '../core/events.ts';
 
 export interface ChatClientOptions {
   identity: Identity;

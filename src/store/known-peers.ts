@@ -7,9 +7,9 @@
 
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { bytesEqual, fromHex, toHex } from './bytes.ts';
+import { bytesEqual, fromHex, toHex } from '../crypto/bytes.ts';
 import { configDir, safeFileName } from './identity-file.ts';
-import { PUBLIC_KEY_BYTES, fingerprint, peerIdOf } from './identity.ts';
+import { PUBLIC_KEY_BYTES, fingerprint, peerIdOf } from '../crypto/identity.ts';
 
 export type PeerCheck = 'new' | 'match' | 'mismatch';
 

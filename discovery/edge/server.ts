@@ -2,13 +2,13 @@
 // (a line per join, leave, expiry, endpoint change or rename, and a periodic count).
 
 import { randomInt } from 'node:crypto';
-import { SERVER_STATS_INTERVAL_MS } from '../src/constants.ts';
-import { Driver, monotonicNow } from '../src/net/driver.ts';
-import type { Engine } from '../src/net/transport.ts';
-import { UdpTransport } from '../src/net/udp.ts';
-import { endpointToString, type Endpoint } from '../src/wire.ts';
-import { MemoryRegistry } from './registry.ts';
-import { DiscoveryServerEngine, type AmplificationStats, type ServerEngineOptions, type ServerEvent, type ServerStats } from './server-engine.ts';
+import { SERVER_STATS_INTERVAL_MS } from '../../src/constants.ts';
+import { Driver, monotonicNow } from '../../src/net/driver.ts';
+import type { Engine } from '../../src/net/transport.ts';
+import { UdpTransport } from '../../src/net/udp.ts';
+import { endpointToString, type Endpoint } from '../../src/wire.ts';
+import { MemoryRegistry } from '../core/registry.ts';
+import { DiscoveryServerEngine, type AmplificationStats, type ServerEngineOptions, type ServerEvent, type ServerStats } from '../core/server-engine.ts';
 
 export interface DiscoveryServerOptions {
   /** UDP port; 0 lets the OS choose (see `port` on the result). Default 8000. */

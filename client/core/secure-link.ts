@@ -4,13 +4,13 @@
 // frame with an explicit counter and a replay window. It sits between the reliability
 // channel and the path: the channel never sees ciphertext, the wire never sees plaintext.
 
-import { decode } from '../src/codec.ts';
-import { HANDSHAKE_MAX_RETRY_MS, HANDSHAKE_RETRY_MS, HANDSHAKE_TIMEOUT_MS } from '../src/constants.ts';
-import { HandshakeState, isInitiator, type HandshakeDone } from '../src/crypto/handshake.ts';
-import { peerIdOf, type Identity } from '../src/crypto/identity.ts';
-import { TransportCipher } from '../src/crypto/transport-cipher.ts';
-import { DropCounter } from '../src/codec.ts';
-import { MsgType, type Message, type MessageOf } from '../src/wire.ts';
+import { decode } from '../../src/codec.ts';
+import { HANDSHAKE_MAX_RETRY_MS, HANDSHAKE_RETRY_MS, HANDSHAKE_TIMEOUT_MS } from '../../src/constants.ts';
+import { HandshakeState, isInitiator, type HandshakeDone } from '../../src/crypto/handshake.ts';
+import { peerIdOf, type Identity } from '../../src/crypto/identity.ts';
+import { TransportCipher } from '../../src/crypto/transport-cipher.ts';
+import { DropCounter } from '../../src/codec.ts';
+import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
 
 /**
  * Plaintext budget of one sealed datagram: 1200 minus the Sealed envelope (~30 bytes), the

@@ -1,8 +1,8 @@
 // Parsing and printing of host:port strings from people (flags, /connect, env).
 
 import { isIP } from 'node:net';
-import { NatterError } from '../errors.ts';
-import type { Endpoint } from '../wire.ts';
+import { NatterError } from './errors.ts';
+import type { Endpoint } from './wire.ts';
 
 /** Parses "host:port" or "[v6]:port". "localhost" becomes 127.0.0.1 (natter speaks IPv4 by default). */
 export function parseEndpoint(text: string): Endpoint {

@@ -6,8 +6,8 @@
 import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fromHex, toHex } from './bytes.ts';
-import { Identity, SEED_BYTES } from './identity.ts';
+import { fromHex, toHex } from '../crypto/bytes.ts';
+import { Identity, SEED_BYTES } from '../crypto/identity.ts';
 
 export type IdentityErrorCode = 'IDENTITY_UNREADABLE' | 'IDENTITY_CORRUPT' | 'IDENTITY_INSECURE' | 'IDENTITY_UNWRITABLE';
 

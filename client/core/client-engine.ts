@@ -1,16 +1,16 @@
 // The client, sans-IO: discovery with every server, conversations with peers, and the
 // routing of datagrams between them. It takes bytes and `now`, and gives datagrams and
-// ClientEvents; client/chat-client.ts binds it to a UDP socket and one timer.
+// ClientEvents; client/edge/client.ts binds it to a UDP socket and one timer.
 
-import { INBOUND_ATTEMPT_BURST, INBOUND_ATTEMPT_RATE_PER_S, INTRODUCTION_RETRY_MS, MAX_INBOUND_CONNECTING, READY_WAIT_MS } from '../src/constants.ts';
-import { TokenBucket } from '../src/token-bucket.ts';
-import { DropCounter, decode, encode } from '../src/codec.ts';
+import { INBOUND_ATTEMPT_BURST, INBOUND_ATTEMPT_RATE_PER_S, INTRODUCTION_RETRY_MS, MAX_INBOUND_CONNECTING, READY_WAIT_MS } from '../../src/constants.ts';
+import { TokenBucket } from '../../src/token-bucket.ts';
+import { DropCounter, decode, encode } from '../../src/codec.ts';
 import { randomBytes } from 'node:crypto';
-import { fingerprint, type Identity } from '../src/crypto/identity.ts';
-import { KnownPeers } from '../src/crypto/known-peers.ts';
-import { NatterError } from '../src/errors.ts';
-import type { Engine } from '../src/net/transport.ts';
-import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf } from '../src/wire.ts';
+import { fingerprint, type Identity } from '../../src/crypto/identity.ts';
+import { KnownPeers } from '../../src/store/known-peers.ts';
+import { NatterError } from '../../src/errors.ts';
+import type { Engine } from '../../src/net/transport.ts';
+import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { Conversation, type ConversationOutput } from './conversation.ts';
 import { DiscoveryClient, type ServerState } from './discovery-client.ts';
 import type { ClientEvent, NatType } from './events.ts';

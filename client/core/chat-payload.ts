@@ -2,8 +2,8 @@
 // (for display only). CBOR, validated like every untrusted input: undefined on bad bytes.
 
 import { Decoder, Encoder } from 'cbor-x';
-import { MAX_MESSAGE_BYTES } from '../src/constants.ts';
-import { obj, str, uint } from '../src/schema.ts';
+import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
+import { obj, str, uint } from '../../src/schema.ts';
 
 const encoder = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });

@@ -10,9 +10,9 @@ import {
   PUNCH_STEADY_INTERVAL_MS,
   PUNCH_TIMEOUT_MS,
   RELAY_FALLBACK_AFTER_MS,
-} from '../src/constants.ts';
-import { endpointKey } from '../src/net/address.ts';
-import type { Endpoint } from '../src/wire.ts';
+} from '../../src/constants.ts';
+import { endpointKey } from '../../src/address.ts';
+import type { Endpoint } from '../../src/wire.ts';
 
 export type CandidateKind = 'public' | 'lan' | 'peer-reflexive' | 'address';
 

@@ -4,11 +4,11 @@
 // Costs with n entries: join/leave O(log n + chunk) in the chunked sorted id list, heartbeats
 // O(1), byEndpoint O(1), expire O(expired), page O(log n + page size).
 
-import { MAX_DATAGRAM_BYTES, MAX_ID_LENGTH, REGISTRY_ENTRY_TTL_MS } from '../src/constants.ts';
-import { encodedSize } from '../src/codec.ts';
-import { endpointKey, sameEndpoint } from '../src/net/address.ts';
-import { MsgType, type Endpoint, type PeerSummary } from '../src/wire.ts';
-import { SortedIds } from './sorted-ids.ts';
+import { MAX_DATAGRAM_BYTES, MAX_ID_LENGTH, REGISTRY_ENTRY_TTL_MS } from '../../src/constants.ts';
+import { encodedSize } from '../../src/codec.ts';
+import { endpointKey, sameEndpoint } from '../../src/address.ts';
+import { MsgType, type Endpoint, type PeerSummary } from '../../src/wire.ts';
+import { SortedIds } from '../data/sorted-ids.ts';
 
 export interface RegistryEntry {
   readonly id: string;

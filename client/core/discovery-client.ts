@@ -9,12 +9,12 @@
 // (a NAT rebinding, a restarted server, an expiry), or a heartbeat left unanswered, sends a
 // fresh signed Register.
 
-import { HEARTBEAT_INTERVAL_MS, PEER_LIST_POLL_MS, REGISTER_RETRY_MS, SERVER_SILENT_AFTER_MS } from '../src/constants.ts';
-import { encode } from '../src/codec.ts';
-import { signRegistration } from '../src/crypto/signed.ts';
-import { sameEndpoint } from '../src/net/address.ts';
-import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../src/wire.ts';
-import type { Identity } from '../src/crypto/identity.ts';
+import { HEARTBEAT_INTERVAL_MS, PEER_LIST_POLL_MS, REGISTER_RETRY_MS, SERVER_SILENT_AFTER_MS } from '../../src/constants.ts';
+import { encode } from '../../src/codec.ts';
+import { signRegistration } from '../../src/crypto/signed.ts';
+import { sameEndpoint } from '../../src/address.ts';
+import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
+import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
 
 export interface ServerState {

@@ -6,8 +6,8 @@
 // ever sees the token; echoing it proves that address, and binds it to the id.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DISCOVERY_TOKEN_BYTES, DISCOVERY_TOKEN_EPOCH_MS } from '../src/constants.ts';
-import type { Endpoint } from '../src/wire.ts';
+import { DISCOVERY_TOKEN_BYTES, DISCOVERY_TOKEN_EPOCH_MS } from '../../src/constants.ts';
+import type { Endpoint } from '../../src/wire.ts';
 
 export class AddressTokens {
   private readonly secret: Buffer;

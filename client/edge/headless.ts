@@ -3,8 +3,8 @@
 // once pending messages are delivered or failed.
 
 import { createInterface } from 'node:readline';
-import type { ChatClient } from './chat-client.ts';
-import type { ClientCommand } from './events.ts';
+import type { ChatClient } from './client.ts';
+import type { ClientCommand } from '../core/events.ts';
 
 /** How often end-of-input checks whether every pending message is settled. */
 const DRAIN_POLL_MS = 50;

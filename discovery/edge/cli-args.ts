@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
-import { NatterError } from '../src/errors.ts';
+import { NatterError } from '../../src/errors.ts';
 
 export function parsePort(text: string): number {
   const port = Number(text);

@@ -4,13 +4,13 @@
 
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
-import { NatterError } from '../src/errors.ts';
-import { parseEndpointList } from '../src/net/address.ts';
-import { peerName } from '../src/wire.ts';
-import { ChatClient } from './chat-client.ts';
+import { NatterError } from '../../src/errors.ts';
+import { parseEndpointList } from '../../src/address.ts';
+import { peerName } from '../../src/wire.ts';
+import { ChatClient } from './client.ts';
 import { runHeadless } from './headless.ts';
-import { defaultIdentityPath, loadOrCreateIdentity } from '../src/crypto/identity-file.ts';
-import { KnownPeers, defaultKnownPeersPath } from '../src/crypto/known-peers.ts';
+import { defaultIdentityPath, loadOrCreateIdentity } from '../../src/store/identity-file.ts';
+import { KnownPeers, defaultKnownPeersPath } from '../../src/store/known-peers.ts';
 
 const DEFAULT_SERVERS = '127.0.0.1:8000,127.0.0.1:8001,127.0.0.1:8002';
 
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   if (flags.headless) {
     await runHeadless(client);
   } else {
-    const { runUi } = await import('./ui/app.ts');
+    const { runUi } = await import('../ui/app.ts');
     await runUi(client, { name, id: identity.id });
   }
   process.exit(0);

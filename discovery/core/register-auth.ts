@@ -3,10 +3,10 @@
 // timestamp must be newer than the last one accepted for that id, so a captured Register
 // cannot be sent again from another address to move (or revive) someone's entry.
 
-import { MAX_REPLAY_GUARD_ENTRIES, REGISTRATION_MAX_SKEW_MS } from '../src/constants.ts';
-import { verifyRegistration, type RegistrationVerdict } from '../src/crypto/signed.ts';
-import type { Endpoint, MessageOf, MsgType } from '../src/wire.ts';
-import { BoundedMap } from './bounded-map.ts';
+import { MAX_REPLAY_GUARD_ENTRIES, REGISTRATION_MAX_SKEW_MS } from '../../src/constants.ts';
+import { verifyRegistration, type RegistrationVerdict } from '../../src/crypto/signed.ts';
+import type { Endpoint, MessageOf, MsgType } from '../../src/wire.ts';
+import { BoundedMap } from '../data/bounded-map.ts';
 import type { RegistryEntry } from './registry.ts';
 
 export type RegisterMessage = MessageOf<typeof MsgType.Register>;

@@ -11,14 +11,14 @@ import {
   PATH_PROBE_INTERVAL_MS,
   PATH_STALE_AFTER_MS,
   PEER_SILENT_TIMEOUT_MS,
-} from '../src/constants.ts';
-import type { Identity } from '../src/crypto/identity.ts';
-import { sameEndpoint } from '../src/net/address.ts';
-import { ReliableChannel } from '../src/reliability/channel.ts';
-import { MsgType, type Message, type MessageOf } from '../src/wire.ts';
+} from '../../src/constants.ts';
+import type { Identity } from '../../src/crypto/identity.ts';
+import { sameEndpoint } from '../../src/address.ts';
+import { ReliableChannel } from '../../src/reliability/channel.ts';
+import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
 import { decodeChatPayload, encodeChatPayload } from './chat-payload.ts';
 import { PunchScheduler, pathKey, type Path } from './punch.ts';
-import { encode } from '../src/codec.ts';
+import { encode } from '../../src/codec.ts';
 import { FRAME_LENGTH_BYTES, MAX_SEALED_PLAINTEXT_BYTES, SecureLink, type Frame } from './secure-link.ts';
 
 export type ConversationState = 'connecting' | 'connected' | 'closed';

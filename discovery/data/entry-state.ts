@@ -3,7 +3,7 @@
 // boxed number and no map slot (100,000 listed clients: ~11 MB of columns in all). Only
 // clients that are not listed (pending, or strangers) keep their state in the capped maps.
 
-import { DISCOVERY_TOKEN_BYTES } from '../src/constants.ts';
+import { DISCOVERY_TOKEN_BYTES } from '../../src/constants.ts';
 
 /** The per-identity buckets a listed entry holds (the engine's identity map holds them otherwise). */
 export const Limit = { Register: 0, Heartbeat: 1, Connect: 2, Relay: 3 } as const;

@@ -29,7 +29,7 @@
 // - Memory: per-source and per-identity state, pending registrations and replay records live
 //   in capped LRU maps, swept every SERVER_SWEEP_INTERVAL_MS.
 
-import { DropCounter, decode, encode } from '../src/codec.ts';
+import { DropCounter, decode, encode } from '../../src/codec.ts';
 import {
   CONNECT_BURST,
   CONNECT_RATE_PER_S,
@@ -51,16 +51,16 @@ import {
   SERVER_TRANSMIT_QUEUE_MAX,
   SOURCE_BURST,
   SOURCE_RATE_PER_S,
-} from '../src/constants.ts';
-import { endpointKey, sameEndpoint } from '../src/net/address.ts';
-import type { Engine } from '../src/net/transport.ts';
-import { MsgType, type Candidate, type Endpoint, type Message, type MessageOf } from '../src/wire.ts';
+} from '../../src/constants.ts';
+import { endpointKey, sameEndpoint } from '../../src/address.ts';
+import type { Engine } from '../../src/net/transport.ts';
+import { MsgType, type Candidate, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { AddressTokens } from './address-token.ts';
-import { BoundedMap } from './bounded-map.ts';
-import { EntryState, Limit, takeBucket, type BucketState, type LimitKind } from './entry-state.ts';
+import { BoundedMap } from '../data/bounded-map.ts';
+import { EntryState, Limit, takeBucket, type BucketState, type LimitKind } from '../data/entry-state.ts';
 import { SignedRegistrations, type RegisterAuthorizer } from './register-auth.ts';
 import { MemoryRegistry, type Registry, type RegistryEntry } from './registry.ts';
-import { TokenBucket } from '../src/token-bucket.ts';
+import { TokenBucket } from '../../src/token-bucket.ts';
 
 export type { RegisterAuthorizer } from './register-auth.ts';
 
