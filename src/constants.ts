@@ -191,3 +191,7 @@ export const MAX_INBOUND_CONNECTING = 32;
 /** New inbound attempts accepted per second (burst below): a punch flood cannot fill memory or make us reflect traffic. */
 export const INBOUND_ATTEMPT_RATE_PER_S = 10;
 export const INBOUND_ATTEMPT_BURST = 20;
+
+// ---- defaults people see ----
+/** The discovery servers' UDP ports: `npm run discovery:all` binds them, clients ask them by default. */
+export const DEFAULT_DISCOVERY_PORTS: readonly number[] = [8000, 8001, 8002];

@@ -51,8 +51,7 @@ export class ChatClient implements ChatClientApi {
     engine.setLanCandidates([...lanHosts].map((h) => [h, localPort] as Endpoint));
     const driver = new Driver(engine, transport);
     const client = new ChatClient(engine, transport, driver);
-    transport.onDatagram(() => client.emitEvents());
-    driver.onTimer = () => client.emitEvents();
+    driver.afterStep = () => client.emitEvents();
     driver.flush();
     return client;
   }

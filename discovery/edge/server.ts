@@ -4,7 +4,6 @@
 import { randomInt } from 'node:crypto';
 import { SERVER_STATS_INTERVAL_MS } from '../../src/constants.ts';
 import { Driver, monotonicNow } from '../../src/net/driver.ts';
-import type { Engine } from '../../src/net/transport.ts';
 import { UdpTransport } from '../../src/net/udp.ts';
 import { endpointToString, type Endpoint } from '../../src/wire.ts';
 import { MemoryRegistry } from '../core/registry.ts';
@@ -52,23 +51,10 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions = {})
     wallClock: () => Date.now(),
   });
 
-  // The driver sees an Engine; this wrapper drains log events after every input it feeds in.
-  const drainEvents = (): void => {
+  const driver = new Driver(engine, transport, monotonicNow);
+  driver.afterStep = () => {
     for (let ev = engine.pollEvent(); ev; ev = engine.pollEvent()) log(describe(ev));
   };
-  const viewed: Engine = {
-    receive: (bytes, from, now) => {
-      engine.receive(bytes, from, now);
-      drainEvents();
-    },
-    handleTimeout: (now) => {
-      engine.handleTimeout(now);
-      drainEvents();
-    },
-    pollTransmit: () => engine.pollTransmit(),
-    nextTimeout: () => engine.nextTimeout(),
-  };
-  const driver = new Driver(viewed, transport, monotonicNow);
   const stats = (): DiscoveryServerStats => ({ ...engine.stats(), sendErrors: transport.sendErrors, amplification: engine.amplification() });
   const ticker = statsIntervalMs > 0 ? setInterval(() => log(describeStats(stats())), statsIntervalMs) : undefined;
   ticker?.unref();

@@ -16,8 +16,11 @@ export class Driver {
   private armedFor: number | undefined;
   private stopped = false;
   private flushQueued = false;
-  /** Called after each timer-driven engine step, for edges that drain engine events. */
-  onTimer: (() => void) | undefined;
+  /**
+   * Called after every engine step (a datagram received, a timer handled): the one place an
+   * edge drains the engine's events, so the client and the server do it the same way.
+   */
+  afterStep: (() => void) | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -27,6 +30,7 @@ export class Driver {
     transport.onDatagram((bytes, from) => {
       if (this.stopped) return;
       this.engine.receive(bytes, from, this.now());
+      this.afterStep?.();
       this.flushSoon();
     });
   }
@@ -58,7 +62,7 @@ export class Driver {
       const now = this.now();
       if (round >= MAX_DUE_ROUNDS || deadline === undefined || deadline > now) break;
       this.engine.handleTimeout(now);
-      this.onTimer?.();
+      this.afterStep?.();
     }
     this.arm();
   }
@@ -87,8 +91,8 @@ export class Driver {
     this.armedFor = undefined;
     if (this.stopped) return;
     this.engine.handleTimeout(this.now());
+    this.afterStep?.();
     this.flush();
-    this.onTimer?.();
   };
 
   private disarm(): void {

@@ -11,11 +11,13 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** What a driver needs from a sans-IO engine. */
-export interface Engine {
+/** What a driver needs from a sans-IO engine: bytes and time in; datagrams, events and a deadline out. */
+export interface Engine<E = unknown> {
   receive(bytes: Uint8Array, from: Endpoint, now: number): void;
   handleTimeout(now: number): void;
   pollTransmit(): { to: Endpoint; bytes: Uint8Array } | undefined;
+  /** The next event for the edge (log lines, UI updates), or undefined when there is none. */
+  pollEvent(): E | undefined;
   /** Absolute time (same clock as `now`) of the next timer, or undefined for none. */
   nextTimeout(): number | undefined;
 }

@@ -38,6 +38,9 @@ class Recorded implements Engine {
   nextTimeout() {
     return this.engine.nextTimeout();
   }
+  pollEvent() {
+    return undefined; // recorded in `events` instead
+  }
   of<K extends ClientEvent['event']>(kind: K): Extract<ClientEvent, { event: K }>[] {
     return this.events.filter((e) => e.event === kind) as Extract<ClientEvent, { event: K }>[];
   }
@@ -62,6 +65,7 @@ function world(placements: Placement[], seed = 7) {
       },
       handleTimeout: (now) => engine.handleTimeout(now),
       pollTransmit: () => engine.pollTransmit(),
+      pollEvent: () => engine.pollEvent(),
       nextTimeout: () => engine.nextTimeout(),
     };
     net.add(addr[0], addr[1], recording);
