@@ -1,11 +1,13 @@
 // `npm run bench [-- --quick] [-- --out FILE] [-- --only key,key]`: natter's performance
 // figures, each a median and p95 over repeated runs next to a baseline measured in the same
-// run. Prints a table on stdout, progress on stderr, and writes JSON (default
-// bench/results.json). See bench/README.md.
+// run. Prints a table on stdout, progress on stderr, and writes JSON: to --out FILE if
+// given, else to bench/results.json after a full run (every suite, not --quick), else to a
+// fresh temporary file, so a quick or partial run never overwrites the recorded figures.
+// See bench/README.md.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFigure } from './bench/connect.ts';
 import { idleFigures } from './bench/idle.ts';
@@ -15,7 +17,7 @@ import { serverMemoryFigures } from './bench/server-memory.ts';
 import { serverRateFigure } from './bench/server-rate.ts';
 import { progress, round, type Figure } from './bench/stats.ts';
 import { throughputFigure } from './bench/throughput.ts';
-import { ROOT } from './bench/child.ts';
+import { ROOT } from '../test/helpers/root.ts';
 
 const SUITES: { name: string; keys: string[]; run: (quick: boolean) => Promise<Figure[]> }[] = [
   { name: 'rtt', keys: ['rtt'], run: rttFigure },
@@ -76,8 +78,8 @@ async function main(): Promise<void> {
     return;
   }
   const quick = values.quick === true;
-  const out = resolve(values.out ?? resolve(ROOT, 'bench/results.json'));
   const only = values.only?.split(',').map((s) => s.trim());
+  const out = resultsFile(values.out, quick || only !== undefined);
   const started = performance.now();
   const figures: Figure[] = [];
   const failures: Record<string, string> = {};
@@ -116,6 +118,13 @@ async function main(): Promise<void> {
   process.stdout.write(`${table(figures)}\n\n${Object.keys(failures).length ? `failed: ${JSON.stringify(failures)}\n` : ''}results: ${out} (${Math.round(result.durationMs / 1000)} s)\n`);
   clearTimeout(cap);
   process.exitCode = Object.keys(failures).length ? 1 : 0;
+}
+
+/** --out if given; bench/results.json for a full run; a new temporary file otherwise. */
+function resultsFile(outFlag: string | undefined, partial: boolean): string {
+  if (outFlag !== undefined) return resolve(outFlag);
+  if (!partial) return resolve(ROOT, 'bench/results.json');
+  return join(mkdtempSync(join(os.tmpdir(), 'natter-bench-')), 'results.json');
 }
 
 function roundAll<T extends object>(o: T): T {

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Installs the system tools the test suite drives (tmux for the UI test; iproute2, nftables,
-# conntrack and tcpdump for the NAT lab) when they are missing and we are root. Bounded in
-# time; without root it only says what is missing (those tests then say they are skipped).
+# Installs the system tools the test suite drives (tmux for the UI test; iproute2 (ip, ss),
+# nftables, conntrack, tcpdump and procps (sysctl) for the NAT lab) when they are missing
+# and we are root. Bounded in time; without root it only says what is missing (those tests
+# then say they are skipped).
 set -u
 need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
-command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v ip >/dev/null 2>&1 && command -v ss >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+command -v sysctl >/dev/null 2>&1 || need+=(procps)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "test tools missing (${need[*]}); not root, so not installing them: the tests that need them will say they are skipped or fail clearly" >&2

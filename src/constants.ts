@@ -1,13 +1,7 @@
 // Every protocol timer and limit, in one place, with its unit in its name and the reason
-// for its value. Timers that the NAT lab needs in seconds rather than minutes can be
-// overridden by environment (NATTER_<NAME>), read once at start-up.
-
-function envNumber(name: string, fallback: number): number {
-  const raw = typeof process !== 'undefined' ? process.env[`NATTER_${name}`] : undefined;
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
+// for its value. The timers the NAT lab needs in seconds rather than minutes are defaults of
+// the Timings option (src/timings.ts); the edge reads NATTER_<NAME> overrides once and
+// passes them in (src/net/env-timings.ts).
 
 // ---- wire ----
 /** Bumped on any incompatible change; datagrams of another version are dropped and counted. */
@@ -25,15 +19,15 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 // ---- discovery ----
 /** Clients re-register this often; also keeps the NAT mapping to each server open (≤ 15 s, RFC 8445). */
-export const HEARTBEAT_INTERVAL_MS = envNumber('HEARTBEAT_INTERVAL_MS', 10_000);
+export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** A registry entry lives this long after its last heartbeat: three missed heartbeats and a half. */
-export const REGISTRY_ENTRY_TTL_MS = envNumber('REGISTRY_ENTRY_TTL_MS', 35_000);
+export const REGISTRY_ENTRY_TTL_MS = 35_000;
 /** A server that has not answered for this long is counted unreachable in the status line. */
-export const SERVER_SILENT_AFTER_MS = envNumber('SERVER_SILENT_AFTER_MS', 25_000);
+export const SERVER_SILENT_AFTER_MS = 25_000;
 /** Re-send a register to a server that has not answered yet this often (fast start, fast failover). */
 export const REGISTER_RETRY_MS = 1_000;
 /** How often a client asks each server for changes to the peer list (cheap: "unchanged" is tiny). */
-export const PEER_LIST_POLL_MS = envNumber('PEER_LIST_POLL_MS', 2_000);
+export const PEER_LIST_POLL_MS = 2_000;
 /** `ready` waits at most this long for every configured server to answer. */
 export const READY_WAIT_MS = 2_000;
 /** The discovery server prints a count of online clients this often. */
@@ -48,11 +42,11 @@ export const PUNCH_SCHEDULE_MS: readonly number[] = [0, 50, 100, 200, 400, 700, 
 /** After the schedule above, keep probing this often until the attempt ends. */
 export const PUNCH_STEADY_INTERVAL_MS = 1_000;
 /** Give up on a direct path (and fall back or fail) after this long. */
-export const PUNCH_TIMEOUT_MS = envNumber('PUNCH_TIMEOUT_MS', 10_000);
+export const PUNCH_TIMEOUT_MS = 10_000;
 /** Start probing through a relay (a discovery server both peers use) when no direct pair answered this soon. */
-export const RELAY_FALLBACK_AFTER_MS = envNumber('RELAY_FALLBACK_AFTER_MS', 2_500);
+export const RELAY_FALLBACK_AFTER_MS = 2_500;
 /** While relayed, keep trying to upgrade to a direct path this often. */
-export const DIRECT_UPGRADE_INTERVAL_MS = envNumber('DIRECT_UPGRADE_INTERVAL_MS', 5_000);
+export const DIRECT_UPGRADE_INTERVAL_MS = 5_000;
 /** If no introduction arrives this long after asking, re-ask the servers. */
 export const INTRODUCTION_RETRY_MS = 1_000;
 
@@ -82,14 +76,14 @@ export const MAX_FRAGMENT_BODY_BYTES = 1_000;
 
 // ---- liveness ----
 /** An idle conversation sends a ping this often (≤ 15 s: keeps NAT mappings open, RFC 8445). */
-export const KEEPALIVE_INTERVAL_MS = envNumber('KEEPALIVE_INTERVAL_MS', 10_000);
+export const KEEPALIVE_INTERVAL_MS = 10_000;
 /** Waiting this long for any reply from a connected peer means the path may be broken (NAT
  * mapping flushed, peer roamed): ask the servers to introduce us again and re-punch. */
-export const PATH_STALE_AFTER_MS = envNumber('PATH_STALE_AFTER_MS', 4_000);
+export const PATH_STALE_AFTER_MS = 4_000;
 /** While waiting for a reply on an idle path, probe with a ping this often. */
 export const PATH_PROBE_INTERVAL_MS = 1_000;
 /** A peer silent this long is shown as lost. */
-export const PEER_SILENT_TIMEOUT_MS = envNumber('PEER_SILENT_TIMEOUT_MS', 30_000);
+export const PEER_SILENT_TIMEOUT_MS = 30_000;
 
 // ---- discovery server (appended by the discovery server) ----
 /** Relayed datagrams each registered source may send per second: a chat, not a bulk tunnel. */
@@ -109,7 +103,7 @@ export const SERVER_TRANSMIT_QUEUE_MAX = 4_096;
 /** Transport keys move to the next generation after this many datagrams in one direction (well below ChaCha20-Poly1305 limits; WireGuard rekeys by time in practice). */
 export const REKEY_AFTER_MESSAGES = 2 ** 20;
 /** ...or after this long in one generation, like WireGuard's REKEY_AFTER_TIME (120 s): bounds what one leaked key decrypts. */
-export const REKEY_AFTER_MS = envNumber('REKEY_AFTER_MS', 120_000);
+export const REKEY_AFTER_MS = 120_000;
 /** A receiver keeps the previous generation's key this long after switching, for datagrams still in flight. */
 export const PREVIOUS_GENERATION_TTL_MS = 15_000;
 /** A receiver ratchets forward at most this many generations at once (generations whose datagrams were all lost). */

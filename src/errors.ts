@@ -32,11 +32,12 @@ export type ErrorCode =
   | 'BAD_ADDRESS'
   | 'BAD_FLAG'
   | 'BAD_COMMAND'
+  | 'BAD_NAME'
   | 'UNKNOWN_PEER'
   | 'AMBIGUOUS'
   | 'BIND_FAILED'
   | 'SERVER_UNREACHABLE'
-  | 'MESSAGE_TOO_LONG';
+  | 'KNOWN_PEERS_UNWRITABLE';
 
 export class NatterError extends Error {
   readonly code: ErrorCode;

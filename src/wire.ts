@@ -47,6 +47,11 @@ export const candidate = obj({ kind: oneOf('public', 'lan'), addr: endpoint });
 export type Candidate = Infer<typeof candidate>;
 export const peerSummary = obj({ id: peerId, name: peerName });
 export type PeerSummary = Infer<typeof peerSummary>;
+/**
+ * Streams of one conversation (each with its own seqs and acks) are told apart by `sid`;
+ * absent means stream 0, chat, so a chat frame is as small as before streams existed.
+ */
+export const streamId = uint(0xffff);
 
 const MAX_BODY = MAX_DATAGRAM_BYTES - 64;
 
@@ -86,10 +91,10 @@ export const messageSchemas = {
   [MsgType.Punch]: obj({ from: peerId, to: opt(peerId), name: peerName, cid: connId }),
   /** `echo` is the cid of the Punch being answered: the prober knows the ack is for its current attempt. */
   [MsgType.PunchAck]: obj({ from: peerId, to: peerId, name: peerName, cid: connId, echo: connId }),
-  /** `cid` is the receiver's connection id; `more` marks a fragment that a later one continues. */
-  [MsgType.Data]: obj({ cid: connId, seq: uint(), more: bool, body: bytes(MAX_BODY) }),
-  /** `cum`: every seq below it was received; `sack`: further received [start, end) ranges. */
-  [MsgType.Ack]: obj({ cid: connId, cum: uint(), sack: arr(tuple(uint(), uint()), MAX_SACK_RANGES) }),
+  /** `cid` is the receiver's connection id; `more` marks a fragment that a later one continues; `sid` the stream (absent: chat). */
+  [MsgType.Data]: obj({ cid: connId, sid: opt(streamId), seq: uint(), more: bool, body: bytes(MAX_BODY) }),
+  /** `cum`: every seq of stream `sid` (absent: chat) below it was received; `sack`: further received [start, end) ranges. */
+  [MsgType.Ack]: obj({ cid: connId, sid: opt(streamId), cum: uint(), sack: arr(tuple(uint(), uint()), MAX_SACK_RANGES) }),
   [MsgType.Ping]: obj({ cid: connId }),
   [MsgType.Pong]: obj({ cid: connId }),
   [MsgType.Bye]: obj({ cid: connId }),

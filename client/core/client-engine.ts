@@ -1,21 +1,36 @@
-// The client, sans-IO: discovery with every server, conversations with peers, and the
-// routing of datagrams between them. It takes bytes and `now`, and gives datagrams and
-// ClientEvents; client/edge/client.ts binds it to a UDP socket and one timer.
+// The client, sans-IO: a facade that routes between its parts. It takes bytes, `now` and
+// commands, and gives datagrams and ClientEvents; client/edge/client.ts binds it to a UDP
+// socket and one timer. The parts each do one job and never call back into this file:
+//   discovery-client.ts     registration, heartbeats and peer lists with every server
+//   conversation-table.ts   conversations by cid and by peer, inbound admission, seq numbers
+//   introductions.ts        asking for introductions, Introduce, Punch and PunchAck
+//   trust-policy.ts         pinned keys (TOFU), /trust and /whois
+//   presence.ts             ready, status, the merged peer list, NAT type
+// Parts return outputs; this file routes them. handleOutput is the only place where what a
+// conversation says becomes a ClientEvent.
 
-import { INBOUND_ATTEMPT_BURST, INBOUND_ATTEMPT_RATE_PER_S, INTRODUCTION_RETRY_MS, MAX_INBOUND_CONNECTING, READY_WAIT_MS } from '../../src/constants.ts';
-import { TokenBucket } from '../../src/token-bucket.ts';
-import { DropCounter, decode, encode } from '../../src/codec.ts';
 import { randomBytes } from 'node:crypto';
-import { fingerprint, type Identity } from '../../src/crypto/identity.ts';
-import { KnownPeers } from '../../src/store/known-peers.ts';
-import { NatterError } from '../../src/errors.ts';
+import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
+import { DropCounter, decode, encode } from '../../src/codec.ts';
+import { toHex } from '../../src/crypto/bytes.ts';
+import type { Identity } from '../../src/crypto/identity.ts';
+import { NatterError, type ErrorCode } from '../../src/errors.ts';
+import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
-import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
-import { Conversation, type ConversationOutput } from './conversation.ts';
+import type { Timings } from '../../src/timings.ts';
+import { checkName } from '../../src/names.ts';
+import { MsgType, endpointToString, type Endpoint, type Message } from '../../src/wire.ts';
+import type { OutgoingChat } from './chat-message.ts';
+import type { Conversation, ConversationOutput } from './conversation.ts';
+import { ConversationTable } from './conversation-table.ts';
 import { DiscoveryClient, type ServerState } from './discovery-client.ts';
-import type { ClientEvent, NatType } from './events.ts';
+import type { ClientEvent } from './events.ts';
+import { Introductions } from './introductions.ts';
+import { PinnedKeys } from './pinned-keys.ts';
+import { Presence } from './presence.ts';
 import type { Path } from './punch.ts';
 import { resolvePeer, type KnownPeer } from './resolve-peer.ts';
+import { TrustPolicy } from './trust-policy.ts';
 
 export interface ClientEngineOptions {
   /** Our long-term key pair: the peer id derives from it; it signs registrations and authenticates Noise handshakes. */
@@ -26,66 +41,53 @@ export interface ClientEngineOptions {
   now: number;
   /** Connection ids must be unpredictable to off-path attackers; injectable for tests. */
   randomCid?: () => number;
-  /** Pinned peer keys (trust on first use); in memory unless a file-backed store is given. */
-  knownPeers?: KnownPeers;
-  /** Wall-clock milliseconds, only for timestamps in the known-peers file. */
-  wallClock?: () => number;
+  /** Randomness for message ids (16 bytes each); injectable for tests. Default: node:crypto. */
+  randomBytes?: (n: number) => Uint8Array;
+  /** Pinned peer keys (trust on first use); the edge loads and saves them (see pins.version). */
+  pins?: PinnedKeys;
+  /**
+   * Wall-clock ms for a monotonic `now`: registration timestamps and pin times. The edge
+   * passes performance.timeOrigin + now; the default, `now` itself, suits simulations whose
+   * servers are given the same clock.
+   */
+  wallClock?: (now: number) => number;
+  /** Timer overrides (tests, the NAT lab); defaults from src/timings.ts. */
+  timings?: Partial<Timings>;
 }
 
-type PeerMessage = MessageOf<
-  typeof MsgType.Punch | typeof MsgType.PunchAck | typeof MsgType.Data | typeof MsgType.Ack | typeof MsgType.Ping | typeof MsgType.Pong | typeof MsgType.Bye | typeof MsgType.Handshake | typeof MsgType.Sealed
->;
-
-export class ClientEngine implements Engine {
+export class ClientEngine implements Engine<ClientEvent> {
   readonly id: string;
-  readonly identity: Identity;
   name: string;
-  readonly discovery: DiscoveryClient;
+  /** Datagrams this facade dropped, by reason (conversations count their own). */
   readonly drops = new DropCounter();
-  private readonly out: { to: Endpoint; bytes: Uint8Array }[] = [];
-  private readonly events: ClientEvent[] = [];
-  private readonly byCid = new Map<number, Conversation>();
-  private readonly byPeer = new Map<string, Conversation>();
-  /** When to ask the servers again for an introduction, per conversation still connecting. */
-  private readonly introAsk = new Map<Conversation, number>();
-  private readonly startedAt: number;
-  private readyEmitted = false;
-  /** Our public endpoint as reported by the first server that answered (for `ready`). */
-  private firstObserved: Endpoint | undefined;
-  /** The latest time handleTimeout ran, so nextTimeout never re-arms a deadline already handled. */
-  private lastNow = -Infinity;
-  private lastPeers = '';
-  /** Set when a server's list or reachability changed; the merged list is rebuilt only then. */
-  private peersDirty = true;
-  private lastStatus = '';
-  private readonly localPort: number;
-  private readonly randomCid: () => number;
-  private readonly trust: KnownPeers;
-  private readonly wallClock: () => number;
+  readonly pins: PinnedKeys;
+  private readonly discovery: DiscoveryClient;
+  private readonly table: ConversationTable;
+  private readonly intro: Introductions;
+  private readonly trust: TrustPolicy;
+  private readonly presence: Presence;
+  private readonly out = new Fifo<{ to: Endpoint; bytes: Uint8Array }>();
+  private readonly events = new Fifo<ClientEvent>();
   /** Conversations holding frames to seal at the next pollTransmit. */
   private readonly framesPending = new Set<Conversation>();
-  /** Conversations a Punch from someone else opened, while they are still connecting. */
-  private readonly inbound = new Set<Conversation>();
-  private readonly inboundBucket: TokenBucket;
-  /** Keys that failed the TOFU check, by name, so `/trust NAME` can accept them. */
-  private readonly mismatched = new Map<string, Uint8Array>();
-  /** Keys proven by a completed handshake, by peer id (for /whois). */
-  private readonly verifiedKeys = new Map<string, Uint8Array>();
+  private readonly wallClock: (now: number) => number;
+  private readonly randomBytes: (n: number) => Uint8Array;
 
   constructor(opts: ClientEngineOptions) {
-    this.identity = opts.identity;
     this.id = opts.identity.id;
     this.name = opts.name;
-    this.localPort = opts.localPort;
-    this.startedAt = opts.now;
-    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now);
-    this.randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
-    this.trust = opts.knownPeers ?? new KnownPeers();
-    this.inboundBucket = new TokenBucket(INBOUND_ATTEMPT_RATE_PER_S, INBOUND_ATTEMPT_BURST, opts.now);
-    this.wallClock = opts.wallClock ?? Date.now;
+    this.wallClock = opts.wallClock ?? ((now) => now);
+    this.randomBytes = opts.randomBytes ?? ((n) => randomBytes(n));
+    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings });
+    const randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
+    this.table = new ConversationTable(opts.identity, randomCid, opts.timings, opts.now);
+    this.intro = new Introductions(this.id, opts.name, this.table, this.discovery);
+    this.pins = opts.pins ?? new PinnedKeys();
+    this.trust = new TrustPolicy(this.pins);
+    this.presence = new Presence(opts.identity, this.discovery, opts.localPort, opts.now);
   }
 
-  pushError(code: string, message: string): void {
+  pushError(code: ErrorCode, message: string): void {
     this.events.push({ event: 'error', code, message });
   }
 
@@ -108,12 +110,17 @@ export class ClientEngine implements Engine {
     return this.out.shift();
   }
 
-  // ---- commands ----
+  /** The open conversation with `peerId`, if any (for tests and views; commands go through the methods here). */
+  conversationWith(peerId: string): Conversation | undefined {
+    return this.table.openWith(peerId);
+  }
+
+  // ---- commands (bad input throws NatterError and changes nothing) ----
 
   knownPeers(now: number): KnownPeer[] {
     const known = new Map<string, string>();
     for (const p of this.discovery.mergedPeers(now)) known.set(p.id, p.name);
-    for (const [id, c] of this.byPeer) if (!known.has(id)) known.set(id, c.peerName ?? id.slice(0, 8));
+    for (const c of this.table.all()) if (c.peerId && !known.has(c.peerId)) known.set(c.peerId, c.peerName ?? c.peerId.slice(0, 8));
     return [...known].map(([id, name]) => ({ id, name }));
   }
 
@@ -121,67 +128,71 @@ export class ClientEngine implements Engine {
     this.events.push({ event: 'peers', peers: this.discovery.mergedPeers(now) });
   }
 
-  /** Throws NatterError (UNKNOWN_PEER, AMBIGUOUS) for a bad query; changes nothing then. */
+  /** Throws NatterError (UNKNOWN_PEER, AMBIGUOUS) for a bad query. */
   connectPeer(query: string, now: number, announce = true): Conversation {
     const peer = resolvePeer(query, this.knownPeers(now));
-    const existing = this.byPeer.get(peer.id);
-    if (existing && existing.state !== 'closed') {
+    const existing = this.table.openWith(peer.id);
+    if (existing) {
       // An explicit connect to a connected peer answers `connected` again; a send does not.
       if (announce && existing.state === 'connected' && existing.path) this.emitConnected(existing, existing.path);
       return existing;
     }
-    const conv = this.newConversation(peer.id, peer.name, now);
-    this.askIntroduction(conv, now);
+    const conv = this.table.open(peer.id, peer.name, now);
+    this.intro.ask(conv, now);
     return conv;
   }
 
   /** Dials a known address directly, as the original Gnutella-style chat did. */
   connectAddress(addr: Endpoint, now: number): void {
-    const conv = this.newConversation(undefined, undefined, now);
+    const conv = this.table.open(undefined, undefined, now);
     conv.punch.addDirect('address', addr);
     this.pumpConversation(conv, now);
   }
 
-  send(query: string, text: string, ref: unknown, now: number): void {
+  /** Sends a chat message under a fresh msgId and the peer's next seq; `wallNow` becomes its sentAt. */
+  send(query: string, text: string, ref: unknown, now: number, wallNow = this.wallClock(now)): void {
     // Hot path: a send by id to an open conversation needs no name resolution.
-    const open = this.byPeer.get(query);
-    const conv = open && open.state !== 'closed' ? open : this.connectPeer(query, now, false);
-    if (!conv.send(text, ref, now)) throw new NatterError('MESSAGE_TOO_LONG', 'message is longer than 64 KiB');
+    const open = this.table.openWith(query);
+    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) {
+      const peer = open ? { id: open.peerId ?? query, name: open.peerName ?? '?' } : resolvePeer(query, this.knownPeers(now));
+      return this.failTooLong(peer.name, peer.id, ref, this.newMsgId());
+    }
+    const conv = open ?? this.connectPeer(query, now, false);
+    const peerId = conv.peerId ?? query;
+    const chat: OutgoingChat = { msgId: this.newMsgId(), seq: this.table.nextSeq(peerId), text, sentAt: Math.floor(wallNow), ref };
+    if (!conv.send(chat, now)) this.failTooLong(conv.peerName ?? '?', peerId, ref, chat.msgId, chat.seq);
     this.pumpConversation(conv, now);
   }
 
   setName(name: string, now: number): void {
+    const checked = checkName(name);
+    if (!checked.ok) throw new NatterError('BAD_NAME', `${JSON.stringify(name.slice(0, 40))} is not a name: ${checked.reason}`);
+    name = checked.name;
     this.name = name;
+    this.intro.name = name;
     this.discovery.setName(name, now);
-    this.emitStatus(now, true);
+    const status = this.presence.status(now, name, true);
+    if (status) this.events.push(status);
   }
 
-  /** `/trust NAME`: accepts the key that failed the TOFU check, then reconnects. */
+  /** `/trust NAME`: accepts the key that failed the TOFU check (the next connect uses it). */
   trustPeer(query: string, now: number): void {
-    const name = this.mismatched.has(query) ? query : resolvePeer(query, this.knownPeers(now)).name;
-    const key = this.mismatched.get(name);
-    if (!key) throw new NatterError('UNKNOWN_PEER', `no changed key is waiting for "${name}" (nothing to trust)`);
-    this.trust.trust(name, key, this.wallClock());
-    this.mismatched.delete(name);
-    this.events.push({ event: 'trusted', peer: name, fingerprint: fingerprint(key) });
+    const name = this.trust.hasMismatch(query) ? query : resolvePeer(query, this.knownPeers(now)).name;
+    const fingerprint = this.trust.trust(name, this.wallClock(now));
+    this.events.push({ event: 'trusted', peer: name, fingerprint });
   }
 
   /** `/whois NAME`: id and, once a handshake proved it, the key's fingerprint. */
   whois(query: string, now: number): void {
     const peer = resolvePeer(query, this.knownPeers(now));
-    const key = this.verifiedKeys.get(peer.id) ?? this.trust.get(peer.name)?.publicKey;
-    const verified = this.verifiedKeys.has(peer.id);
-    this.events.push({ event: 'whois', peer: peer.name, peerId: peer.id, fingerprint: key ? fingerprint(key) : '', verified });
+    const answer = this.trust.whois(peer.name, peer.id);
+    this.events.push({ event: 'whois', peer: peer.name, peerId: peer.id, ...answer });
   }
 
-  /** Dropped datagrams by reason: malformed, forged, replayed, foreign, ... */
+  /** Dropped datagrams and payloads by reason: malformed, forged, replayed, foreign, ... */
   dropCounts(): Record<string, number> {
-    const total = new DropCounter();
-    const add = (counts: Record<string, number>) => {
-      for (const [reason, n] of Object.entries(counts)) total.add(reason, n);
-    };
-    add(this.drops.toJSON());
-    for (const conv of this.byCid.values()) add(conv.link.cipherDrops());
+    const total = this.table.dropCounts();
+    for (const [reason, n] of this.drops.counts) total.add(reason, n);
     return total.toJSON();
   }
 
@@ -189,19 +200,19 @@ export class ClientEngine implements Engine {
     this.events.push({ event: 'stats', drops: this.dropCounts() });
   }
 
-  private addDrops(counts: Record<string, number>): void {
-    for (const [reason, n] of Object.entries(counts)) this.drops.add(reason, n);
+  hasPendingMessages(): boolean {
+    return this.table.hasPendingMessages();
   }
 
-  hasPendingMessages(): boolean {
-    for (const c of this.byCid.values()) if (c.state !== 'closed' && c.hasPending()) return true;
-    return false;
+  /** Seeds the seq counter for `peerId` from storage (the highest seq ever sent to it). */
+  seedSeq(peerId: string, lastSent: number): void {
+    this.table.seedSeq(peerId, lastSent);
   }
 
   /** Says goodbye: bye to every peer, leave to every server. */
   quit(now: number): void {
-    for (const conv of [...this.byCid.values()]) {
-      conv.close('you quit', now, true);
+    for (const conv of this.table.all()) {
+      conv.close('QUIT', 'you quit', now, true);
       this.pumpConversation(conv, now);
     }
     for (const s of this.discovery.servers) this.discovery.sendTo(s.addr, { t: MsgType.Leave, id: this.id });
@@ -222,7 +233,8 @@ export class ClientEngine implements Engine {
   private receiveFromServer(server: ServerState, msg: Message, now: number): void {
     if (msg.t === MsgType.Introduce) {
       this.discovery.noteHeard(server, now);
-      return this.introduced(msg, server.addr, now);
+      this.intro.introduced(msg, server.addr, now);
+      return this.routeIntroductions(now);
     }
     if (msg.t === MsgType.Relayed) {
       this.discovery.noteHeard(server, now);
@@ -234,91 +246,30 @@ export class ClientEngine implements Engine {
       // One server not knowing the peer is not fatal: another may, and the attempt times out on its own.
       this.drops.add('server-unknown-peer');
     }
-    if (this.discovery.receive(server, msg, now)) this.peersDirty = true;
-    this.firstObserved ??= server.observed;
-  }
-
-  private introduced(msg: MessageOf<typeof MsgType.Introduce>, server: Endpoint, now: number): void {
-    const { id, name } = msg.peer;
-    if (id === this.id) return;
-    let conv = this.byPeer.get(id);
-    if (!conv || conv.state === 'closed') conv = this.newConversation(id, name, now);
-    conv.peerName = name;
-    this.introAsk.delete(conv);
-    for (const c of msg.candidates) conv.punch.addDirect(c.kind, c.addr);
-    conv.punch.addRelay(server);
-    // The peer asked the server because its path is new or broken: punch now, from our side too.
-    conv.punch.restart(now, conv.state === 'connected');
-    this.pumpConversation(conv, now);
+    this.presence.serverHeard(server, this.discovery.receive(server, msg, now));
   }
 
   private receiveFromPeer(msg: Message, via: Path, relayedFrom: string | undefined, now: number): void {
     if (msg.t < MsgType.Punch) return this.drops.add(via.kind === 'relay' ? 'relayed-server-type' : 'unknown-source');
-    const m = msg as PeerMessage;
-    if (m.t === MsgType.Punch) return this.receivePunch(m, via, relayedFrom, now);
-    if (m.t === MsgType.PunchAck) return this.receivePunchAck(m, via, relayedFrom, now);
+    if (msg.t === MsgType.Punch) this.intro.receivePunch(msg, via, relayedFrom, now);
+    else if (msg.t === MsgType.PunchAck) this.intro.receivePunchAck(msg, via, relayedFrom, now);
+    if (msg.t === MsgType.Punch || msg.t === MsgType.PunchAck) return this.routeIntroductions(now);
     // After the punch, everything is Noise: handshake messages, then sealed frames. A
     // plaintext frame is never accepted (it would be forgeable by anyone on the path).
-    if (m.t !== MsgType.Handshake && m.t !== MsgType.Sealed) return this.drops.add('plaintext-frame');
-    const conv = this.byCid.get(m.cid);
+    if (msg.t !== MsgType.Handshake && msg.t !== MsgType.Sealed) return this.drops.add('plaintext-frame');
+    const conv = this.table.withCid(msg.cid);
     if (!conv || conv.state === 'closed') return this.drops.add('unknown-cid');
-    if (m.t === MsgType.Handshake) conv.receiveHandshake(m, via, now);
-    else conv.receiveSealed(m, via, now);
-    this.pumpConversation(conv, now);
-  }
-
-  private receivePunch(m: MessageOf<typeof MsgType.Punch>, via: Path, relayedFrom: string | undefined, now: number): void {
-    if ((m.to !== undefined && m.to !== this.id) || m.from === this.id) return this.drops.add('punch-not-for-us');
-    if (relayedFrom !== undefined && relayedFrom !== m.from) return this.drops.add('relay-id-mismatch');
-    let conv = this.byPeer.get(m.from);
-    if (conv && conv.remoteCid !== undefined && conv.remoteCid !== m.cid && conv.state === 'connected') {
-      conv.close('peer restarted the conversation', now);
-      this.pumpConversation(conv, now);
-      conv = undefined;
-    }
-    if (!conv || conv.state === 'closed') {
-      if (!this.admitInbound(now)) return this.drops.add('inbound-attempt-limited');
-      conv = this.newConversation(m.from, m.name, now);
-      this.inbound.add(conv);
-    }
-    conv.peerName = m.name;
-    conv.remoteCid = m.cid;
-    // Answer where the probe came from (peer-reflexive): that is what lets a peer behind a
-    // symmetric NAT reach us. Probe back there too, so our own mapping opens toward it.
-    this.sendOn(conv, via, { t: MsgType.PunchAck, from: this.id, to: m.from, name: this.name, cid: conv.localCid, echo: m.cid });
-    if (via.kind === 'direct') conv.punch.addDirect('peer-reflexive', via.addr);
-    this.pumpConversation(conv, now);
-  }
-
-  private receivePunchAck(m: MessageOf<typeof MsgType.PunchAck>, via: Path, relayedFrom: string | undefined, now: number): void {
-    const conv = this.byCid.get(m.echo);
-    if (!conv || conv.state === 'closed' || m.to !== this.id) return this.drops.add('stale-punch-ack');
-    if (relayedFrom !== undefined && relayedFrom !== m.from) return this.drops.add('relay-id-mismatch');
-    if (conv.peerId === undefined) {
-      // A /connect host:port dial learns who answered.
-      const other = this.byPeer.get(m.from);
-      if (other && other !== conv && other.state !== 'closed') {
-        this.forget(conv);
-        if (other.state === 'connected' && other.path) this.emitConnected(other, other.path);
-        return;
-      }
-      conv.peerId = m.from;
-      this.byPeer.set(m.from, conv);
-    } else if (conv.peerId !== m.from) {
-      return this.drops.add('punch-ack-wrong-peer');
-    }
-    conv.peerName = m.name;
-    conv.confirmPath(via, m.cid, now);
+    if (msg.t === MsgType.Handshake) conv.receiveHandshake(msg, via, now);
+    else conv.receiveSealed(msg, via, now);
     this.pumpConversation(conv, now);
   }
 
   // ---- timers ----
 
   handleTimeout(now: number): void {
-    this.lastNow = now;
     this.discovery.handleTimeout(now);
-    for (const [conv, at] of this.introAsk) if (now >= at) this.askIntroduction(conv, now);
-    for (const conv of [...this.byCid.values()]) {
+    this.intro.handleTimeout(now);
+    for (const conv of this.table.all()) {
       conv.handleTimeout(now);
       this.pumpConversation(conv, now);
     }
@@ -326,67 +277,40 @@ export class ClientEngine implements Engine {
   }
 
   nextTimeout(): number | undefined {
-    let next = this.discovery.nextTimeout();
-    // Until the ready wait is over; after it, the first server answer emits ready by itself.
-    if (!this.readyEmitted && this.lastNow < this.startedAt + READY_WAIT_MS) next = Math.min(next, this.startedAt + READY_WAIT_MS);
-    for (const at of this.introAsk.values()) next = Math.min(next, at);
-    for (const conv of this.byCid.values()) next = Math.min(next, conv.nextTimeout() ?? Infinity);
-    return Number.isFinite(next) ? next : undefined;
+    let next: number | undefined;
+    const consider = (at: number | undefined): void => {
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    };
+    consider(this.discovery.nextTimeout());
+    consider(this.presence.nextTimeout());
+    consider(this.intro.nextTimeout());
+    for (const conv of this.table.all()) consider(conv.nextTimeout());
+    return next;
   }
 
-  // ---- internals ----
+  // ---- routing ----
 
-  private newConversation(peerId: string | undefined, peerName: string | undefined, now: number): Conversation {
-    let cid = this.randomCid();
-    while (this.byCid.has(cid)) cid = (cid + 1) >>> 0;
-    const conv = new Conversation(peerId, peerName, cid, now, this.identity);
-    this.byCid.set(cid, conv);
-    if (peerId) {
-      const old = this.byPeer.get(peerId);
-      if (old && old !== conv) this.forget(old);
-      this.byPeer.set(peerId, conv);
+  private routeIntroductions(now: number): void {
+    for (let o = this.intro.pollOutput(); o; o = this.intro.pollOutput()) {
+      if (o.kind === 'send') this.sendOn(o.conv, o.path, o.msg);
+      else if (o.kind === 'pump') this.pumpConversation(o.conv, now);
+      else if (o.kind === 'announce' && o.conv.path) this.emitConnected(o.conv, o.conv.path);
+      else if (o.kind === 'drop') this.drops.add(o.reason);
     }
-    return conv;
-  }
-
-  /** Admits a conversation someone else opened, within the rate and the cap on pending ones. */
-  private admitInbound(now: number): boolean {
-    for (const c of this.inbound) if (c.state !== 'connecting') this.inbound.delete(c);
-    return this.inbound.size < MAX_INBOUND_CONNECTING && this.inboundBucket.take(now);
-  }
-
-  private forget(conv: Conversation): void {
-    this.inbound.delete(conv);
-    if (this.byCid.has(conv.localCid)) this.addDrops(conv.link.cipherDrops());
-    this.byCid.delete(conv.localCid);
-    this.introAsk.delete(conv);
-    if (conv.peerId && this.byPeer.get(conv.peerId) === conv) this.byPeer.delete(conv.peerId);
-  }
-
-  private askIntroduction(conv: Conversation, now: number): void {
-    if (!conv.peerId || conv.state === 'closed') return;
-    const knowing = this.discovery.serversKnowing(conv.peerId, now);
-    const msg: Message = { t: MsgType.Connect, target: conv.peerId };
-    if (knowing.length) for (const s of knowing) this.discovery.sendTo(s.addr, msg);
-    else this.discovery.broadcast(msg, now);
-    for (const s of knowing) conv.punch.addRelay(s.addr);
-    if (conv.state === 'connecting') this.introAsk.set(conv, now + INTRODUCTION_RETRY_MS);
-    else this.introAsk.delete(conv);
   }
 
   /** Moves a conversation's probes, datagrams and events out to the wire and the event queue. */
   private pumpConversation(conv: Conversation, now: number): void {
-    if (conv.peerId !== undefined || conv.state === 'connecting') {
-      for (const path of conv.duePunches(now)) {
-        if (path.kind === 'relay' && !conv.peerId) continue;
-        this.sendOn(conv, path, { t: MsgType.Punch, from: this.id, to: conv.peerId, name: this.name, cid: conv.localCid });
-      }
-    }
+    for (const probe of this.intro.duePunches(conv, now)) this.sendOn(conv, probe.path, probe.msg);
     for (let o = conv.pollOutput(); o; o = conv.pollOutput()) this.handleOutput(conv, o, now);
     if (conv.hasFrames()) this.framesPending.add(conv);
-    if (conv.state === 'closed') this.forget(conv);
+    if (conv.state === 'closed') {
+      this.table.forget(conv);
+      this.intro.stopAsking(conv);
+    }
   }
 
+  /** The one place where what a conversation says becomes a ClientEvent. */
   private handleOutput(conv: Conversation, o: ConversationOutput, now: number): void {
     const peer = conv.peerName ?? '?';
     const peerId = conv.peerId ?? '';
@@ -394,50 +318,49 @@ export class ClientEngine implements Engine {
       case 'send':
         return this.sendOn(conv, o.path, o.msg);
       case 'connected':
-        this.introAsk.delete(conv);
+        this.intro.stopAsking(conv);
         return this.emitConnected(conv, o.path);
       case 'connect_failed':
         // An attempt someone else started (possibly forged) that never completed is nobody's news.
-        if (this.inbound.has(conv)) return;
-        return void this.events.push({ event: 'connect_failed', peer, peerId, reason: o.reason });
+        if (this.table.isInbound(conv)) return;
+        return void this.events.push({ event: 'connect_failed', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'disconnected':
-        return void this.events.push({ event: 'disconnected', peer, peerId, reason: o.reason });
+        return void this.events.push({ event: 'disconnected', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'message':
-        return void this.events.push({ event: 'message', from: peer, fromId: peerId, msgId: o.msgId, text: o.text, sentAt: o.sentAt });
+        return void this.events.push({ event: 'message', from: peer, fromId: peerId, msgId: o.msgId, seq: o.seq, text: o.text, sentAt: o.sentAt });
       case 'delivered':
-        return void this.events.push({ event: 'delivered', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId });
+        return void this.events.push({ event: 'delivered', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId, seq: o.seq });
       case 'failed':
-        return void this.events.push({ event: 'failed', to: peer, toId: peerId, ref: o.ref, reason: o.reason, msgId: o.msgId });
+        return void this.events.push({ event: 'failed', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId, seq: o.seq, code: o.code, message: o.reason, reason: o.reason });
+      case 'undecodable':
+        // Counted by the conversation (stats); said here, so the loss is not silent.
+        return void this.events.push({ event: 'warning', code: 'MALFORMED_MESSAGE', peer, peerId, message: `a message from ${peer} was dropped: ${o.reason}` });
       case 'reintroduce':
-        return this.askIntroduction(conv, now);
+        return this.intro.ask(conv, now);
       case 'verify':
         return this.verifyIdentity(conv, o.publicKey, now);
     }
   }
 
-  /**
-   * Trust on first use, as SSH does: the first key seen under a name is pinned; another key
-   * under that name later is a loud warning and the conversation is not opened until the
-   * person says `/trust NAME`.
-   */
+  /** TOFU (trust-policy.ts): a key that differs from the pin is loud, and the conversation does not open. */
   private verifyIdentity(conv: Conversation, publicKey: Uint8Array, now: number): void {
     const name = conv.peerName ?? conv.peerId ?? '?';
-    const verdict = this.trust.pin(name, publicKey, this.wallClock());
-    if (verdict === 'mismatch') {
-      const pinned = this.trust.get(name);
-      this.mismatched.set(name, publicKey);
-      this.events.push({
-        event: 'key_mismatch',
-        peer: name,
-        peerId: conv.peerId ?? '',
-        fingerprint: fingerprint(publicKey),
-        pinnedFingerprint: pinned ? fingerprint(pinned.publicKey) : '',
-      });
-      conv.close(`KEY CHANGED for "${name}": possible impersonation; compare fingerprints, then /trust ${name} to accept the new key`, now, true);
-      return;
-    }
-    this.verifiedKeys.set(conv.peerId ?? '', publicKey);
-    conv.acceptIdentity(now);
+    const verdict = this.trust.verify(name, conv.peerId ?? '', publicKey, this.wallClock(now));
+    if (verdict.ok) return conv.acceptIdentity(now);
+    const { fingerprint, pinnedFingerprint } = verdict;
+    this.events.push({ event: 'key_mismatch', peer: name, peerId: conv.peerId ?? '', fingerprint, pinnedFingerprint });
+    const reason = `KEY CHANGED for "${name}": possible impersonation; compare fingerprints, then /trust ${name} to accept the new key`;
+    conv.close('HANDSHAKE_FAILED', reason, now, true);
+  }
+
+  private failTooLong(to: string, toId: string, ref: unknown, msgId: string, seq?: number): void {
+    const message = `message is longer than ${MAX_MESSAGE_BYTES / 1024} KiB`;
+    this.events.push({ event: 'failed', to, toId, ref, msgId, ...(seq === undefined ? {} : { seq }), code: 'MESSAGE_TOO_LONG', message, reason: message });
+  }
+
+  /** 128 random bits as 32 lowercase hex characters. */
+  private newMsgId(): string {
+    return toHex(this.randomBytes(16));
   }
 
   private emitConnected(conv: Conversation, path: Path): void {
@@ -454,52 +377,6 @@ export class ClientEngine implements Engine {
   }
 
   private afterChange(now: number): void {
-    if (!this.readyEmitted) this.maybeReady(now);
-    if (this.readyEmitted) {
-      this.emitStatus(now);
-      this.emitPeersIfChanged(now);
-    }
-  }
-
-  private maybeReady(now: number): void {
-    const answered = this.discovery.servers.filter((s) => s.observed);
-    const all = answered.length === this.discovery.servers.length;
-    if (!all && (answered.length === 0 || now - this.startedAt < READY_WAIT_MS)) return;
-    this.readyEmitted = true;
-    const observed = (this.firstObserved ?? answered[0]?.observed) as Endpoint;
-    this.events.push({ event: 'ready', id: this.id, name: this.name, observed: endpointToString(observed), nat: this.natType(), fingerprint: this.identity.fingerprint });
-  }
-
-  natType(): NatType {
-    return this.discovery.natType(this.localPort);
-  }
-
-  private emitStatus(now: number, force = false): void {
-    const observed = this.discovery.observed();
-    const status: ClientEvent = {
-      event: 'status',
-      servers: this.discovery.reachableCount(now),
-      serversTotal: this.discovery.servers.length,
-      observed: observed ? endpointToString(observed) : '',
-      nat: this.natType(),
-      name: this.name,
-      id: this.id,
-      fingerprint: this.identity.fingerprint,
-    };
-    const key = JSON.stringify(status);
-    if (!force && key === this.lastStatus) return;
-    this.peersDirty = true; // reachability may have changed, and with it the merged list
-    this.lastStatus = key;
-    this.events.push(status);
-  }
-
-  private emitPeersIfChanged(now: number): void {
-    if (!this.peersDirty) return;
-    this.peersDirty = false;
-    const peers = this.discovery.mergedPeers(now);
-    const key = peers.map((p) => `${p.id}:${p.name}`).join(',');
-    if (key === this.lastPeers) return;
-    this.lastPeers = key;
-    this.events.push({ event: 'peers', peers });
+    for (const ev of this.presence.afterChange(now, this.name)) this.events.push(ev);
   }
 }

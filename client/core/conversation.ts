@@ -1,45 +1,53 @@
-// One conversation with one peer, sans-IO: the punch attempt that opens it, the path it
-// uses (direct or relayed), the reliability channel that carries chat over that path,
-// keepalives, path recovery and loss of the peer. Datagrams are scoped by connection ids
-// (each side picks its own, like WireGuard's receiver index), so a conversation survives
-// a change of address on either side: that is what makes roaming and relay<->direct
-// switches lose nothing.
+// One conversation with one peer, sans-IO: its lifecycle (connecting, connected, closed), the
+// path it uses (direct or relayed) and the handshake that secures it. Datagrams are scoped by
+// connection ids (each side picks its own, like WireGuard's receiver index), so a
+// conversation survives a change of address on either side: that is what makes roaming and
+// relay<->direct switches lose nothing.
+//
+// The rest is in parts this class routes between, none of which knows of it:
+// - punch.ts: which candidate paths to probe, and when;
+// - secure-link.ts: the Noise handshake and the transport cipher;
+// - frame-packer.ts: frames gathered into sealed datagrams;
+// - liveness.ts: keepalive, stale path and silent peer timers;
+// - src/reliability/path-sender.ts: the streams, and the one window they share on the path;
+// - chat-stream.ts: chat messages on stream 0 (payloads, msgId and seq, delivered/failed).
 
-import {
-  KEEPALIVE_INTERVAL_MS,
-  MAX_MESSAGE_BYTES,
-  PATH_PROBE_INTERVAL_MS,
-  PATH_STALE_AFTER_MS,
-  PEER_SILENT_TIMEOUT_MS,
-} from '../../src/constants.ts';
-import type { Identity } from '../../src/crypto/identity.ts';
 import { sameEndpoint } from '../../src/address.ts';
-import { ReliableChannel } from '../../src/reliability/channel.ts';
+import { DropCounter } from '../../src/codec.ts';
+import type { Identity } from '../../src/crypto/identity.ts';
+import { ConnectFailedCode, DisconnectedCode } from '../../src/errors.ts';
+import { Fifo } from '../../src/fifo.ts';
+import { CHAT_PRIORITY, CHAT_STREAM, PathSender, type StreamFrame } from '../../src/reliability/path-sender.ts';
+import { withTimings, type Timings } from '../../src/timings.ts';
 import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
-import { decodeChatPayload, encodeChatPayload } from './chat-payload.ts';
+import type { OutgoingChat } from './chat-message.ts';
+import { ChatStream, type ChatOutput } from './chat-stream.ts';
+import { FramePacker } from './frame-packer.ts';
+import { Liveness } from './liveness.ts';
 import { PunchScheduler, pathKey, type Path } from './punch.ts';
-import { encode } from '../../src/codec.ts';
-import { FRAME_LENGTH_BYTES, MAX_SEALED_PLAINTEXT_BYTES, SecureLink, type Frame } from './secure-link.ts';
+import { SecureLink, type Frame } from './secure-link.ts';
 
 export type ConversationState = 'connecting' | 'connected' | 'closed';
+
+/** Why a conversation ended: a ConnectFailedCode if it never opened, else a DisconnectedCode (see close). */
+export type CloseCode = ConnectFailedCode | DisconnectedCode;
 
 /** What a conversation asks the engine to do or tell. */
 export type ConversationOutput =
   | { kind: 'send'; path: Path; msg: Message }
   | { kind: 'connected'; path: Path; changed: boolean }
-  | { kind: 'connect_failed'; reason: string }
-  | { kind: 'message'; msgId: string; text: string; sentAt: number }
-  | { kind: 'delivered'; ref: unknown; msgId: string }
-  | { kind: 'failed'; ref: unknown; msgId: string; reason: string }
-  | { kind: 'disconnected'; reason: string }
+  | { kind: 'connect_failed'; code: ConnectFailedCode; reason: string }
+  | { kind: 'disconnected'; code: DisconnectedCode; reason: string }
+  /** message, delivered, failed, undecodable: see chat-stream.ts. */
+  | ChatOutput
   /** The handshake proved this identity key: the engine checks it (TOFU) and calls acceptIdentity or close. */
   | { kind: 'verify'; publicKey: Uint8Array }
   /** The path looks broken: ask the servers to introduce us again. */
   | { kind: 'reintroduce' };
 
-interface Outgoing {
-  text: string;
-  ref: unknown;
+export interface ConversationOptions {
+  /** Punch, liveness and rekey timers (defaults: DEFAULT_TIMINGS). */
+  timings?: Partial<Timings>;
 }
 
 export class Conversation {
@@ -48,21 +56,13 @@ export class Conversation {
   remoteCid: number | undefined;
   readonly punch: PunchScheduler;
   readonly link: SecureLink;
-  private readonly channel = new ReliableChannel();
-  private readonly out: ConversationOutput[] = [];
-  /** Messages accepted before the path exists; they go into the channel once connected. */
-  private waiting: Outgoing[] = [];
-  private readonly refs = new Map<number, unknown>();
-  private lastRx: number;
-  private lastTx: number;
-  /** Since when we expect a reply that has not come (undefined: nothing outstanding). */
-  private awaitingSince: number | undefined;
-  private recovering = false;
-  /** Encoded frames waiting to be sealed together, the path they go on, and when. */
-  private frames: Uint8Array[] = [];
-  private frameBytes = 0;
-  private framesPath: Path | undefined;
-  private sealNow = 0;
+  private readonly timings: Timings;
+  private readonly sender = new PathSender();
+  private readonly chat: ChatStream;
+  private readonly liveness: Liveness;
+  private readonly packer: FramePacker;
+  private readonly drops = new DropCounter();
+  private readonly out = new Fifo<ConversationOutput>();
 
   constructor(
     public peerId: string | undefined,
@@ -70,11 +70,14 @@ export class Conversation {
     readonly localCid: number,
     now: number,
     identity: Identity,
+    options: ConversationOptions = {},
   ) {
-    this.punch = new PunchScheduler(now);
-    this.link = new SecureLink(identity, localCid);
-    this.lastRx = now;
-    this.lastTx = now;
+    this.timings = withTimings(options.timings);
+    this.punch = new PunchScheduler(now, options.timings);
+    this.link = new SecureLink(identity, localCid, { rekeyAfterMs: this.timings.rekeyAfterMs });
+    this.packer = new FramePacker(this.link);
+    this.liveness = new Liveness(now, this.timings);
+    this.chat = new ChatStream(this.sender.open(CHAT_STREAM, CHAT_PRIORITY));
   }
 
   pollOutput(): ConversationOutput | undefined {
@@ -82,29 +85,33 @@ export class Conversation {
   }
 
   hasFrames(): boolean {
-    return this.frames.length > 0;
+    return this.packer.hasFrames;
   }
 
   /**
    * Seals the frames gathered since the last call into one datagram. The engine calls it
    * only when the socket asks for output, so frames from everything that happened in one
-   * round of I/O leave together, several to a datagram, as QUIC packs frames into packets.
+   * round of I/O leave together (see frame-packer.ts).
    */
   takeSealed(): ConversationOutput | undefined {
     this.flushFrames();
     return this.out.shift();
   }
 
-  /** Queues a chat message; returns false if it is too long to send. */
-  send(text: string, ref: unknown, now: number): boolean {
-    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return false;
-    if (this.state === 'connected') this.sendNow({ text, ref }, now);
-    else this.waiting.push({ text, ref });
+  /** Queues a chat message; false if its payload is too long to send. */
+  send(msg: OutgoingChat, now: number): boolean {
+    if (!this.chat.send(msg, now)) return false;
+    this.pump(now);
     return true;
   }
 
   hasPending(): boolean {
-    return this.waiting.length > 0 || this.channel.hasUnacked();
+    return this.chat.hasPending() || this.sender.hasUnacked();
+  }
+
+  /** Drops counted by this conversation: the link's (cipher, framing) and its own (streams, payloads). */
+  dropCounts(): Record<string, number> {
+    return { ...this.link.cipherDrops(), ...this.drops.toJSON() };
   }
 
   // ---- path establishment ----
@@ -112,13 +119,14 @@ export class Conversation {
   /** A probe answered on `path` for our current cid. */
   confirmPath(path: Path, remoteCid: number, now: number): void {
     this.remoteCid = remoteCid;
-    this.touch(now);
+    this.liveness.heard(now);
+    const recovering = this.liveness.recovering;
     const changed = this.path !== undefined && pathKey(this.path) !== pathKey(path);
     // A relay never replaces a working direct path; direct always replaces a relay.
-    if (this.path && this.state === 'connected' && path.kind === 'relay' && this.path.kind === 'direct' && !this.recovering) return;
-    if (this.state === 'connected' && !changed && !this.recovering) return;
+    if (this.path && this.state === 'connected' && path.kind === 'relay' && this.path.kind === 'direct' && !recovering) return;
+    if (this.state === 'connected' && !changed && !recovering) return;
     this.path = path;
-    this.recovering = false;
+    this.liveness.pathConfirmed();
     this.punch.won(path, now);
     if (this.state === 'connected') {
       if (changed) this.out.push({ kind: 'connected', path, changed });
@@ -133,7 +141,8 @@ export class Conversation {
     if (this.state !== 'connecting' || !this.path) return;
     this.state = 'connected';
     this.out.push({ kind: 'connected', path: this.path, changed: false });
-    for (const m of this.waiting.splice(0)) this.sendNow(m, now);
+    this.chat.open(now);
+    this.pump(now);
   }
 
   receiveHandshake(msg: MessageOf<typeof MsgType.Handshake>, via: Path, now: number): void {
@@ -142,7 +151,7 @@ export class Conversation {
     this.remoteCid = msg.scid;
     const step = this.link.receiveHandshake(msg.data, this.peerId, now);
     if (!step) return;
-    this.touch(now);
+    this.liveness.heard(now);
     if (step.reply) this.emitSend(via, { t: MsgType.Handshake, cid: msg.scid, scid: this.localCid, data: step.reply }, now);
     if (step.done) this.out.push({ kind: 'verify', publicKey: step.done.remoteIdentityPk });
   }
@@ -164,27 +173,27 @@ export class Conversation {
     return this.state === 'closed' ? [] : this.punch.due(now);
   }
 
-  // ---- datagrams from the peer (already matched to this conversation by cid) ----
+  // ---- frames from the peer (already opened and matched to this conversation) ----
 
   private receive(msg: Frame, via: Path, now: number): void {
-    this.touch(now);
+    this.liveness.heard(now);
     switch (msg.t) {
       case MsgType.Data:
-        this.channel.receive({ t: MsgType.Data, seq: msg.seq, more: msg.more, body: msg.body }, now);
+        if (!this.sender.receive(msg.sid ?? CHAT_STREAM, { t: MsgType.Data, seq: msg.seq, more: msg.more, body: msg.body }, now)) this.drops.add('unknown-stream');
         break;
       case MsgType.Ack:
-        this.channel.receive({ t: MsgType.Ack, cum: msg.cum, sack: msg.sack }, now);
+        if (!this.sender.receive(msg.sid ?? CHAT_STREAM, { t: MsgType.Ack, cum: msg.cum, sack: msg.sack }, now)) this.drops.add('unknown-stream');
         break;
       case MsgType.Ping:
         this.emitSend(via, { t: MsgType.Pong, cid: this.remoteCid ?? 0 }, now);
         break;
       case MsgType.Bye:
-        this.close('peer left', now);
+        this.close(DisconnectedCode.PeerLeft, 'peer left', now);
         return;
       case MsgType.Pong:
         break;
     }
-    this.drainChannel(now);
+    this.pump(now);
   }
 
   // ---- timers ----
@@ -192,59 +201,51 @@ export class Conversation {
   handleTimeout(now: number): void {
     if (this.state === 'closed') return;
     if (this.state === 'connecting') {
-      if (this.link.timedOut(now)) return this.close('handshake failed: the peer did not complete the encrypted handshake', now);
-      if (this.punch.expired(now)) return this.close('no path: punching timed out after 10 s (no candidate or relay answered)', now);
+      if (this.link.timedOut(now)) return this.close(ConnectFailedCode.HandshakeFailed, 'handshake failed: the peer did not complete the encrypted handshake', now);
+      if (this.punch.expired(now)) {
+        const seconds = Math.round(this.timings.punchTimeoutMs / 1000);
+        return this.close(ConnectFailedCode.PunchTimeout, `no path: punching timed out after ${seconds} s (no candidate or relay answered)`, now);
+      }
       const again = this.path && this.link.retransmit(now);
       if (again) this.sendHandshake(again, now);
       return;
     }
-    if (now - this.lastRx >= PEER_SILENT_TIMEOUT_MS) {
-      this.close(`peer lost: silent for ${Math.round((now - this.lastRx) / 1000)} s`, now);
-      return;
+    const silentMs = this.liveness.peerLost(now);
+    if (silentMs !== undefined) return this.close(DisconnectedCode.PeerLost, `peer lost: silent for ${Math.round(silentMs / 1000)} s`, now);
+    this.sender.handleTimeout(now);
+    this.pump(now);
+    const due = this.liveness.check(now);
+    if (due.stale) {
+      // No reply for a while: the NAT mapping may be gone or the peer moved. Re-punch via
+      // the servers while the streams keep retransmitting; nothing is dropped meanwhile.
+      this.punch.restart(now, true);
+      this.out.push({ kind: 'reintroduce' });
     }
-    this.channel.handleTimeout(now);
-    this.drainChannel(now);
-    if (this.awaitingSince !== undefined) {
-      if (!this.recovering && now - this.awaitingSince >= PATH_STALE_AFTER_MS) {
-        // No reply for a while: the NAT mapping may be gone or the peer moved. Re-punch via
-        // the servers while the channel keeps retransmitting; nothing is dropped meanwhile.
-        this.recovering = true;
-        this.punch.restart(now, true);
-        this.out.push({ kind: 'reintroduce' });
-      }
-      if (now - this.lastTx >= PATH_PROBE_INTERVAL_MS) this.ping(now);
-    } else if (now - this.lastTx >= KEEPALIVE_INTERVAL_MS) {
-      this.ping(now);
-    }
+    if (due.ping) this.ping(now);
   }
 
   nextTimeout(): number | undefined {
     if (this.state === 'closed') return undefined;
-    let next = Math.min(this.punch.nextTimeout(), this.link.nextTimeout());
-    if (this.state === 'connected') {
-      next = Math.min(next, this.lastRx + PEER_SILENT_TIMEOUT_MS);
-      const ch = this.channel.nextTimeout();
-      if (ch !== undefined) next = Math.min(next, ch);
-      if (this.awaitingSince !== undefined) {
-        next = Math.min(next, this.lastTx + PATH_PROBE_INTERVAL_MS);
-        if (!this.recovering) next = Math.min(next, this.awaitingSince + PATH_STALE_AFTER_MS);
-      } else {
-        next = Math.min(next, this.lastTx + KEEPALIVE_INTERVAL_MS);
-      }
-    }
-    return next;
+    const next = earliest(this.punch.nextTimeout(), this.link.nextTimeout());
+    if (this.state !== 'connected') return next;
+    return earliest(earliest(next, this.liveness.nextTimeout()), this.sender.nextTimeout());
   }
 
-  /** Ends the conversation: unsent and unacknowledged messages fail, the peer is told. */
-  close(reason: string, now: number, tellPeer = false): void {
+  /**
+   * Ends the conversation: unsent and unacknowledged messages fail, the peer is told if
+   * `tellPeer`. An open conversation reports `disconnected` with `code`; one still opening
+   * reports `connect_failed`, where a peer that left or went silent mid-handshake is
+   * HANDSHAKE_FAILED, and QUIT reports nothing (the person who quit asked for it).
+   */
+  close(code: CloseCode, reason: string, now: number, tellPeer = false): void {
     if (this.state === 'closed') return;
     if (tellPeer && this.link.secure && this.path && this.remoteCid !== undefined) this.emitSend(this.path, { t: MsgType.Bye, cid: this.remoteCid }, now);
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    for (const m of this.waiting.splice(0)) this.out.push({ kind: 'failed', ref: m.ref, msgId: '', reason });
-    this.channel.failAll(reason);
-    this.drainChannel(now);
-    this.out.push(wasConnected ? { kind: 'disconnected', reason } : { kind: 'connect_failed', reason });
+    this.chat.close(reason);
+    this.pump(now);
+    if (wasConnected) this.out.push({ kind: 'disconnected', code: isDisconnectedCode(code) ? code : DisconnectedCode.PeerLost, reason });
+    else if (code !== DisconnectedCode.Quit) this.out.push({ kind: 'connect_failed', code: isDisconnectedCode(code) ? ConnectFailedCode.HandshakeFailed : code, reason });
   }
 
   // ---- internals ----
@@ -255,19 +256,8 @@ export class Conversation {
     }
   }
 
-  private sendNow(m: Outgoing, now: number): void {
-    const msgId = this.channel.send(encodeChatPayload(m.text, Date.now()), now);
-    this.refs.set(msgId, m.ref);
-    this.drainChannel(now);
-  }
-
   private ping(now: number): void {
     if (this.path && this.remoteCid !== undefined) this.emitSend(this.path, { t: MsgType.Ping, cid: this.remoteCid }, now);
-  }
-
-  private touch(now: number): void {
-    this.lastRx = now;
-    this.awaitingSince = undefined;
   }
 
   /** Every frame leaves sealed; only handshake messages go out as they are (they are Noise's own). */
@@ -276,46 +266,39 @@ export class Conversation {
       this.flushFrames();
       this.out.push({ kind: 'send', path, msg });
     } else {
-      if (this.framesPath && pathKey(this.framesPath) !== pathKey(path)) this.flushFrames();
-      const encoded = encode(msg);
-      if (this.frameBytes + encoded.length + FRAME_LENGTH_BYTES > MAX_SEALED_PLAINTEXT_BYTES) this.flushFrames();
-      this.framesPath = path;
-      this.frames.push(encoded);
-      this.frameBytes += encoded.length + FRAME_LENGTH_BYTES;
-      this.sealNow = now;
+      const sealed = this.packer.add(path, msg, this.remoteCid, now);
+      if (sealed) this.out.push({ kind: 'send', ...sealed });
     }
-    this.lastTx = now;
-    // Every datagram we send but a pong asks for an answer; its absence is what reveals a dead path.
-    if (msg.t !== MsgType.Pong && msg.t !== MsgType.Ack && msg.t !== MsgType.Bye) this.awaitingSince ??= now;
+    this.liveness.sent(now, msg.t !== MsgType.Pong && msg.t !== MsgType.Ack && msg.t !== MsgType.Bye);
   }
 
-  /** Seals the frames gathered so far into one datagram. */
   private flushFrames(): void {
-    if (this.frames.length === 0 || !this.framesPath || this.remoteCid === undefined) return;
-    this.out.push({ kind: 'send', path: this.framesPath, msg: this.link.seal(this.frames, this.remoteCid, this.sealNow) });
-    this.frames = [];
-    this.frameBytes = 0;
+    const sealed = this.packer.seal(this.remoteCid);
+    if (sealed) this.out.push({ kind: 'send', ...sealed });
   }
 
-  private drainChannel(now: number): void {
+  /** Frames the streams may send now go to the packer; what the chat stream has to say, to the engine. */
+  private pump(now: number): void {
     if (this.path && this.remoteCid !== undefined && this.link.secure) {
-      for (let f = this.channel.pollTransmit(); f; f = this.channel.pollTransmit()) {
-        this.emitSend(this.path, { ...f, cid: this.remoteCid }, now);
-      }
+      for (let f = this.sender.pollTransmit(); f; f = this.sender.pollTransmit()) this.emitSend(this.path, toWire(f, this.remoteCid), now);
     }
-    const peerTag = (this.remoteCid ?? 0).toString(16);
-    const ownTag = this.localCid.toString(16);
-    for (let ev = this.channel.pollEvent(); ev; ev = this.channel.pollEvent()) {
-      if (ev.type === 'deliver') {
-        const payload = decodeChatPayload(ev.body);
-        if (payload) this.out.push({ kind: 'message', msgId: `${peerTag}-${ev.msgId}`, text: payload.text, sentAt: payload.sentAt });
-      } else {
-        const ref = this.refs.get(ev.msgId);
-        this.refs.delete(ev.msgId);
-        const msgId = `${ownTag}-${ev.msgId}`;
-        if (ev.type === 'acked') this.out.push({ kind: 'delivered', ref, msgId });
-        else this.out.push({ kind: 'failed', ref, msgId, reason: ev.reason });
-      }
+    for (let o = this.chat.poll(); o; o = this.chat.poll()) {
+      if (o.kind === 'undecodable') this.drops.add('chat-undecodable');
+      this.out.push(o);
     }
   }
+}
+
+/** A stream's frame as it goes on the wire: the peer's cid, and the stream id unless it is chat. */
+function toWire({ sid, frame }: StreamFrame, cid: number): Frame {
+  return sid === CHAT_STREAM ? { ...frame, cid } : { ...frame, cid, sid };
+}
+
+const disconnectedCodes = new Set<string>(Object.values(DisconnectedCode));
+const isDisconnectedCode = (code: CloseCode): code is DisconnectedCode => disconnectedCodes.has(code);
+
+/** The earlier of two deadlines; undefined means none. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }

@@ -5,15 +5,17 @@
 // Per server: a Register signed with the identity key (a wall-clock timestamp against
 // replays) -> Registered{token}; the token is echoed at once in a Heartbeat, which proves
 // our address and gets us listed (Registered{proven}); then a Heartbeat{id, token} every
-// HEARTBEAT_INTERVAL_MS (no signature: cheap for the server). UNAUTHORIZED or NOT_REGISTERED
+// heartbeatIntervalMs (no signature: cheap for the server). UNAUTHORIZED or NOT_REGISTERED
 // (a NAT rebinding, a restarted server, an expiry), or a heartbeat left unanswered, sends a
 // fresh signed Register.
 
-import { HEARTBEAT_INTERVAL_MS, PEER_LIST_POLL_MS, REGISTER_RETRY_MS, SERVER_SILENT_AFTER_MS } from '../../src/constants.ts';
+import { REGISTER_RETRY_MS } from '../../src/constants.ts';
 import { encode } from '../../src/codec.ts';
+import { Fifo } from '../../src/fifo.ts';
+import { withTimings, type Timings } from '../../src/timings.ts';
 import { signRegistration } from '../../src/crypto/signed.ts';
 import { sameEndpoint } from '../../src/address.ts';
-import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
+import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
 
@@ -46,27 +48,34 @@ export interface ServerState {
 
 export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
 
+export type DiscoveryTimings = Pick<Timings, 'heartbeatIntervalMs' | 'serverSilentAfterMs' | 'peerListPollMs'>;
+
+export interface DiscoveryClientOptions {
+  /** Wall-clock ms for a monotonic `now`, for registration timestamps (servers refuse a skew over a minute). */
+  wallClock: (now: number) => number;
+  timings?: Partial<Timings>;
+}
+
 export class DiscoveryClient {
   readonly servers: ServerState[];
-  private readonly out: DiscoveryOutput[] = [];
+  private readonly out = new Fifo<DiscoveryOutput>();
   private lan: Endpoint[] = [];
+  private readonly timings: DiscoveryTimings;
+  private readonly wallClock: (now: number) => number;
 
   private readonly id: string;
   /** Timestamp of the last signed Register: the next one is always later (servers refuse replays). */
   private lastSignedTs = 0;
 
-  /**
-   * `wallClock`: wall-clock ms for our monotonic `now`, for registration timestamps. The
-   * default, performance.timeOrigin + now, is the wall clock when `now` is performance.now()
-   * (the driver's clock), and the server engine's default too (simulations agree with it).
-   */
   constructor(
     servers: Endpoint[],
     private readonly identity: Identity,
     private name: string,
     now: number,
-    private readonly wallClock: (now: number) => number = (t) => performance.timeOrigin + t,
+    options: DiscoveryClientOptions,
   ) {
+    this.wallClock = options.wallClock;
+    this.timings = withTimings(options.timings);
     this.id = identity.id;
     this.servers = servers.map((addr) => ({
       addr,
@@ -100,7 +109,7 @@ export class DiscoveryClient {
   }
 
   isReachable(s: ServerState, now: number): boolean {
-    return s.lastHeard !== undefined && now - s.lastHeard < SERVER_SILENT_AFTER_MS;
+    return s.lastHeard !== undefined && now - s.lastHeard < this.timings.serverSilentAfterMs;
   }
 
   reachableCount(now: number): number {
@@ -156,18 +165,13 @@ export class DiscoveryClient {
     this.out.push({ to: server, bytes: encode(msg) });
   }
 
-  /** Says goodbye to every server that holds a token for us. */
-  leave(): void {
-    for (const s of this.servers) if (s.token) this.sendTo(s.addr, { t: MsgType.Leave, id: this.id, token: s.token });
-  }
-
   pollTransmit(): DiscoveryOutput | undefined {
     return this.out.shift();
   }
 
   handleTimeout(now: number): void {
     for (const s of this.servers) {
-      if (s.lastHeard !== undefined && now >= s.lastHeard + SERVER_SILENT_AFTER_MS) s.silenceNoted = true;
+      if (s.lastHeard !== undefined && now >= s.lastHeard + this.timings.serverSilentAfterMs) s.silenceNoted = true;
       if (now >= s.nextRegisterAt) {
         if (s.token && s.heartbeatSentAt === undefined) this.heartbeat(s, now);
         else this.register(s, now); // no token yet, or the last heartbeat went unanswered
@@ -176,7 +180,7 @@ export class DiscoveryClient {
       }
       if (now >= s.nextListAt && s.proven && this.isReachable(s, now)) {
         this.sendTo(s.addr, { t: MsgType.ListPeers, ver: s.ver });
-        s.nextListAt = now + PEER_LIST_POLL_MS;
+        s.nextListAt = now + this.timings.peerListPollMs;
       }
     }
   }
@@ -206,13 +210,16 @@ export class DiscoveryClient {
     s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + REGISTER_RETRY_MS));
   }
 
-  nextTimeout(): number {
-    let next = Infinity;
+  nextTimeout(): number | undefined {
+    let next: number | undefined;
+    const earlier = (at: number) => {
+      if (next === undefined || at < next) next = at;
+    };
     for (const s of this.servers) {
-      next = Math.min(next, s.nextRegisterAt);
+      earlier(s.nextRegisterAt);
       if (s.lastHeard === undefined || s.silenceNoted) continue;
-      next = Math.min(next, s.lastHeard + SERVER_SILENT_AFTER_MS);
-      if (s.proven) next = Math.min(next, s.nextListAt); // lists are asked for only once listed
+      earlier(s.lastHeard + this.timings.serverSilentAfterMs);
+      if (s.proven) earlier(s.nextListAt); // lists are asked for only once listed
     }
     return next;
   }
@@ -243,7 +250,7 @@ export class DiscoveryClient {
         const newlyListed = !server.proven || !wasReachable;
         server.proven = true;
         server.heartbeatSentAt = undefined;
-        server.nextRegisterAt = now + HEARTBEAT_INTERVAL_MS;
+        server.nextRegisterAt = now + this.timings.heartbeatIntervalMs;
         if (newlyListed) {
           server.nextListAt = now; // a server just (re)listed us: fetch its list now
           server.ver = undefined;
@@ -277,13 +284,9 @@ export class DiscoveryClient {
     }
     server.walk = undefined;
     server.ver = server.walkVer;
-    server.nextListAt = now + PEER_LIST_POLL_MS;
+    server.nextListAt = now + this.timings.peerListPollMs;
     const changed = walk.size !== server.peers.size || [...walk].some(([id, name]) => server.peers.get(id) !== name);
     server.peers = walk;
     return changed;
-  }
-
-  describe(now: number): string {
-    return this.servers.map((s) => `${endpointToString(s.addr)}${this.isReachable(s, now) ? '' : ' (down)'}`).join(', ');
   }
 }

@@ -1,19 +1,30 @@
 // The client's public contract: commands in, events out. Headless mode writes these events
 // as JSON lines and reads these commands; the blessed UI renders the same events and turns
 // keys into the same commands. Every event about a peer carries both its name and its id.
+// Failure events carry a stable `code` (src/errors.ts) and a human `message`; `reason` is
+// the same text as `message`, kept as an alias for consumers written before codes existed.
+
+import type { ConnectFailedCode, DisconnectedCode, FailedCode } from '../../src/errors.ts';
 
 export type NatType = 'unknown' | 'none' | 'cone' | 'symmetric';
 export type PathKind = 'direct' | 'relay';
+export type WarningCode = 'MALFORMED_MESSAGE';
 
 export type ClientEvent =
   | { event: 'ready'; id: string; name: string; observed: string; nat: NatType; fingerprint: string }
   | { event: 'peers'; peers: { id: string; name: string }[] }
   | { event: 'connected'; peer: string; peerId: string; via: PathKind; addr: string }
-  | { event: 'connect_failed'; peer: string; peerId: string; reason: string }
-  | { event: 'message'; from: string; fromId: string; msgId: string; text: string; sentAt?: number }
-  | { event: 'delivered'; to: string; toId: string; ref?: unknown; msgId?: string }
-  | { event: 'failed'; to: string; toId: string; ref?: unknown; reason: string; msgId?: string }
-  | { event: 'disconnected'; peer: string; peerId: string; reason: string }
+  /** `code` is a DisconnectedCode (QUIT, PEER_LEFT) when a side left before the attempt completed. */
+  | { event: 'connect_failed'; peer: string; peerId: string; code: ConnectFailedCode | DisconnectedCode; message: string; reason: string }
+  /** `seq`: the sender's count of messages to us, from 1; `sentAt`: the sender's wall clock (ms). */
+  | { event: 'message'; from: string; fromId: string; msgId: string; seq: number; text: string; sentAt: number }
+  | { event: 'delivered'; to: string; toId: string; ref?: unknown; msgId: string; seq: number }
+  /** `seq` is absent for a message refused before it was numbered (MESSAGE_TOO_LONG). */
+  | { event: 'failed'; to: string; toId: string; ref?: unknown; msgId: string; seq?: number; code: FailedCode; message: string; reason: string }
+  /** `code` is HANDSHAKE_FAILED when a rekey or a changed key ended an open conversation. */
+  | { event: 'disconnected'; peer: string; peerId: string; code: DisconnectedCode | ConnectFailedCode; message: string; reason: string }
+  /** Something a peer sent was dropped after it arrived (e.g. a chat payload that does not decode). */
+  | { event: 'warning'; code: WarningCode; peer: string; peerId: string; message: string }
   | { event: 'error'; code: string; message: string }
   /** A peer proved a different key than the one pinned under its name: possible impersonation. */
   | { event: 'key_mismatch'; peer: string; peerId: string; fingerprint: string; pinnedFingerprint: string }

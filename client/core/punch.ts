@@ -1,17 +1,12 @@
 // The punch scheduler, sans-IO: which candidates to probe, and when. A burst first (most
 // punches succeed on the first try), then pacing that backs off to a steady probe; direct
-// candidates from the start, the relay only after RELAY_FALLBACK_AFTER_MS without a direct
-// answer. The first candidate that answers wins (ICE-lite); the session decides what a win
-// means (a relay win keeps direct probing alive in the background, to upgrade later).
+// candidates from the start, the relay only after relayFallbackAfterMs without a direct
+// answer. The first candidate that answers wins (ICE-lite); the conversation decides what a
+// win means (a relay win keeps direct probing alive in the background, to upgrade later).
 
-import {
-  DIRECT_UPGRADE_INTERVAL_MS,
-  PUNCH_SCHEDULE_MS,
-  PUNCH_STEADY_INTERVAL_MS,
-  PUNCH_TIMEOUT_MS,
-  RELAY_FALLBACK_AFTER_MS,
-} from '../../src/constants.ts';
+import { PUNCH_SCHEDULE_MS, PUNCH_STEADY_INTERVAL_MS } from '../../src/constants.ts';
 import { endpointKey } from '../../src/address.ts';
+import { withTimings, type Timings } from '../../src/timings.ts';
 import type { Endpoint } from '../../src/wire.ts';
 
 export type CandidateKind = 'public' | 'lan' | 'peer-reflexive' | 'address';
@@ -21,12 +16,18 @@ export type Path = { kind: 'direct'; addr: Endpoint } | { kind: 'relay'; server:
 
 export const pathKey = (p: Path): string => (p.kind === 'direct' ? `d|${endpointKey(p.addr)}` : `r|${endpointKey(p.server)}`);
 
+export type PunchTimings = Pick<Timings, 'punchTimeoutMs' | 'relayFallbackAfterMs' | 'directUpgradeIntervalMs'>;
+
 export class PunchScheduler {
-  private readonly direct = new Map<string, { kind: CandidateKind; addr: Endpoint }>();
+  private readonly direct = new Map<string, Endpoint>();
   private readonly relays = new Map<string, Endpoint>();
+  private readonly timings: PunchTimings;
   private startedAt: number;
   private step = 0;
-  private nextAt: number;
+  /** When the next round of probes is due; undefined once a direct path won or the attempt timed out. */
+  private nextAt: number | undefined;
+  /** The latest `now` we were given: candidates added since are due as of then. */
+  private lastNow: number;
   /** Set once any path won: from then on only slow background probing toward direct. */
   private upgrading = false;
   /** Candidates added since the last round, probed at once. */
@@ -35,14 +36,17 @@ export class PunchScheduler {
   private keepGoing = false;
   private timedOut = false;
 
-  constructor(now: number) {
+  constructor(now: number, timings?: Partial<Timings>) {
+    this.timings = withTimings(timings);
     this.startedAt = now;
     this.nextAt = now;
+    this.lastNow = now;
   }
 
   /** Starts a new burst (a new introduction, or recovery of a broken path). */
   restart(now: number, keepGoing = false): void {
     this.startedAt = now;
+    this.lastNow = Math.max(this.lastNow, now);
     this.step = 0;
     this.nextAt = now;
     this.upgrading = false;
@@ -50,66 +54,62 @@ export class PunchScheduler {
     this.keepGoing = keepGoing;
   }
 
-  addDirect(kind: CandidateKind, addr: Endpoint): void {
+  addDirect(_kind: CandidateKind, addr: Endpoint): void {
     const key = endpointKey(addr);
-    const known = this.direct.get(key);
-    // The same address can be both public and LAN (loopback, or a host without NAT): keep the first label.
-    if (known) return;
-    this.direct.set(key, { kind, addr });
+    // The same address can be both public and LAN (loopback, or a host without NAT): probe it once.
+    if (this.direct.has(key)) return;
+    this.direct.set(key, addr);
     this.fresh.push({ kind: 'direct', addr });
   }
 
   addRelay(server: Endpoint): void {
     const key = endpointKey(server);
-    if (this.relays.has(key)) return;
-    this.relays.set(key, server);
-  }
-
-  hasRelay(): boolean {
-    return this.relays.size > 0;
-  }
-
-  kindOf(addr: Endpoint): CandidateKind | undefined {
-    return this.direct.get(endpointKey(addr))?.kind;
+    if (!this.relays.has(key)) this.relays.set(key, server);
   }
 
   /** A path was confirmed. Direct wins end punching; a relay win leaves upgrade probing. */
   won(path: Path, now: number): void {
+    this.lastNow = Math.max(this.lastNow, now);
     this.upgrading = true;
-    this.nextAt = path.kind === 'direct' ? Infinity : now + DIRECT_UPGRADE_INTERVAL_MS;
+    this.nextAt = path.kind === 'direct' ? undefined : now + this.timings.directUpgradeIntervalMs;
   }
 
   /** True once the attempt ran out of time without any path. */
   expired(now: number): boolean {
-    return !this.upgrading && !this.keepGoing && now - this.startedAt >= PUNCH_TIMEOUT_MS;
+    return !this.upgrading && !this.keepGoing && now - this.startedAt >= this.timings.punchTimeoutMs;
   }
 
   /** Paths to probe now. Call from handleTimeout (and after adding candidates). */
   due(now: number): Path[] {
+    this.lastNow = Math.max(this.lastNow, now);
     const probes = this.fresh;
     this.fresh = [];
     if (this.expired(now)) this.timedOut = true;
-    if (this.timedOut || now < this.nextAt) return probes;
+    if (this.timedOut || this.nextAt === undefined || now < this.nextAt) return probes;
+    const direct: Path[] = [...this.direct.values()].map((addr) => ({ kind: 'direct', addr }));
     if (this.upgrading) {
-      this.nextAt = now + DIRECT_UPGRADE_INTERVAL_MS;
-      return [...this.direct.values()].map((c) => ({ kind: 'direct', addr: c.addr }));
+      this.nextAt = now + this.timings.directUpgradeIntervalMs;
+      return direct;
     }
-    const all: Path[] = [...this.direct.values()].map((c) => ({ kind: 'direct', addr: c.addr }));
-    if (now - this.startedAt >= RELAY_FALLBACK_AFTER_MS) for (const server of this.relays.values()) all.push({ kind: 'relay', server });
+    const relayAt = this.startedAt + this.timings.relayFallbackAfterMs;
+    const all = direct;
+    if (now >= relayAt) for (const server of this.relays.values()) all.push({ kind: 'relay', server });
     this.step++;
     const offset = PUNCH_SCHEDULE_MS[this.step];
     const last = PUNCH_SCHEDULE_MS[PUNCH_SCHEDULE_MS.length - 1] ?? 0;
     const planned = offset ?? last + (this.step - PUNCH_SCHEDULE_MS.length + 1) * PUNCH_STEADY_INTERVAL_MS;
     this.nextAt = this.startedAt + planned;
     // The relay joins at its fallback time even if that falls between two steady probes.
-    const relayAt = this.startedAt + RELAY_FALLBACK_AFTER_MS;
     if (this.relays.size && now < relayAt && relayAt < this.nextAt) this.nextAt = relayAt;
     return all;
   }
 
-  nextTimeout(): number {
-    if (this.fresh.length) return -Infinity;
+  /** When `due` has something next; undefined when nothing is scheduled. */
+  nextTimeout(): number | undefined {
+    if (this.fresh.length) return this.lastNow;
     if (this.upgrading || this.keepGoing) return this.nextAt;
-    return this.timedOut ? Infinity : Math.min(this.nextAt, this.startedAt + PUNCH_TIMEOUT_MS);
+    if (this.timedOut) return undefined;
+    const deadline = this.startedAt + this.timings.punchTimeoutMs;
+    return this.nextAt === undefined ? deadline : Math.min(this.nextAt, deadline);
   }
 }

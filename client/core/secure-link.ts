@@ -4,12 +4,11 @@
 // frame with an explicit counter and a replay window. It sits between the reliability
 // channel and the path: the channel never sees ciphertext, the wire never sees plaintext.
 
-import { decode } from '../../src/codec.ts';
+import { decode, DropCounter } from '../../src/codec.ts';
 import { HANDSHAKE_MAX_RETRY_MS, HANDSHAKE_RETRY_MS, HANDSHAKE_TIMEOUT_MS } from '../../src/constants.ts';
 import { HandshakeState, isInitiator, type HandshakeDone } from '../../src/crypto/handshake.ts';
 import { peerIdOf, type Identity } from '../../src/crypto/identity.ts';
 import { TransportCipher } from '../../src/crypto/transport-cipher.ts';
-import { DropCounter } from '../../src/codec.ts';
 import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
 
 /**
@@ -31,6 +30,11 @@ function cidBytes(cid: number): Uint8Array {
   return b;
 }
 
+export interface SecureLinkOptions {
+  /** Move the transport keys to a new generation this often (default REKEY_AFTER_MS). */
+  rekeyAfterMs?: number;
+}
+
 export class SecureLink {
   readonly drops = new DropCounter();
   private handshake: HandshakeState | undefined;
@@ -49,6 +53,7 @@ export class SecureLink {
   constructor(
     private readonly identity: Identity,
     readonly localCid: number,
+    private readonly options: SecureLinkOptions = {},
   ) {
     this.localAd = cidBytes(localCid);
   }
@@ -92,7 +97,8 @@ export class SecureLink {
       this.retryAt = Infinity;
       if (peerId !== undefined && peerIdOf(step.done.remoteIdentityPk) !== peerId) return this.drop('handshake-identity-mismatch');
       this.remoteIdentityPk = step.done.remoteIdentityPk;
-      this.cipher = new TransportCipher({ tx: step.done.tx, rx: step.done.rx, now });
+      const rekey = this.options.rekeyAfterMs === undefined ? undefined : { afterMs: this.options.rekeyAfterMs };
+      this.cipher = new TransportCipher({ tx: step.done.tx, rx: step.done.rx, now, rekey });
     }
     return step;
   }
@@ -109,12 +115,13 @@ export class SecureLink {
     return this.handshaking && now - (this.startedAt as number) >= HANDSHAKE_TIMEOUT_MS;
   }
 
-  nextTimeout(): number {
-    if (!this.handshaking) return Infinity;
+  /** The next handshake retransmission or the give-up time; undefined once secure (or not started). */
+  nextTimeout(): number | undefined {
+    if (!this.handshaking) return undefined;
     return Math.min(this.retryAt, (this.startedAt as number) + HANDSHAKE_TIMEOUT_MS);
   }
 
-  /** Seals encoded frames (see emitSend in conversation.ts) into one datagram for the peer. */
+  /** Seals encoded frames (gathered by frame-packer.ts) into one datagram for the peer. */
   seal(frames: Uint8Array[], remoteCid: number, now: number): Message {
     const cipher = this.cipher as TransportCipher;
     if (remoteCid !== this.remoteAdCid) {

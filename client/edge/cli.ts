@@ -4,15 +4,20 @@
 
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
+import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
 import { NatterError } from '../../src/errors.ts';
+import { checkName } from '../../src/names.ts';
+import { lockIdentity } from '../../src/store/identity-lock.ts';
+import { timingsFromEnv } from '../../src/net/env-timings.ts';
 import { parseEndpointList } from '../../src/address.ts';
-import { peerName } from '../../src/wire.ts';
 import { ChatClient } from './client.ts';
 import { runHeadless } from './headless.ts';
 import { defaultIdentityPath, loadOrCreateIdentity } from '../../src/store/identity-file.ts';
-import { KnownPeers, defaultKnownPeersPath } from '../../src/store/known-peers.ts';
+import { KnownPeersFile, defaultKnownPeersPath } from '../../src/store/known-peers.ts';
+import { PinnedKeys } from '../core/pinned-keys.ts';
 
-const DEFAULT_SERVERS = '127.0.0.1:8000,127.0.0.1:8001,127.0.0.1:8002';
+const DEFAULT_SERVERS = DEFAULT_DISCOVERY_PORTS.map((p) => `127.0.0.1:${p}`).join(',');
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const USAGE = `usage: npm run client -- [options]
   --name NAME           your name as peers see it (default: your login name)
@@ -60,8 +65,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const name = flags.name ?? defaultName();
-  if (!peerName.check(name)) fail(`--name "${name}" must be 1-32 printable characters`);
+  const checked = checkName(flags.name ?? defaultName());
+  if (!checked.ok) fail(`--name ${JSON.stringify(flags.name ?? defaultName())}: ${checked.reason}`);
+  const name = checked.name;
   let servers;
   try {
     servers = parseEndpointList(flags.servers ?? process.env.NATTER_SERVERS ?? DEFAULT_SERVERS);
@@ -74,24 +80,36 @@ async function main(): Promise<void> {
   const loaded = loadOrCreateIdentity(flags.identity ?? defaultIdentityPath(name));
   if (!loaded.ok) fail(`${loaded.message} (${loaded.path})`);
   const identity = loaded.identity;
+  // One process per identity; the lock dies with its process, so kill -9 and restart works.
+  const lock = lockIdentity(`${loaded.path}.lock`);
+  if (!lock.ok) fail(lock.message);
+  process.once('exit', lock.release);
   if (loaded.created) process.stderr.write(`natter: created your identity key ${loaded.path} (fingerprint ${identity.fingerprint})\n`);
-  const known = KnownPeers.open(defaultKnownPeersPath(name));
+  const known = KnownPeersFile.open(defaultKnownPeersPath(name));
   if (!known.ok) fail(known.message);
   let client: ChatClient;
   try {
-    client = await ChatClient.start({ identity, name, servers, port, knownPeers: known.store });
+    const pins = new PinnedKeys(known.pins);
+    client = await ChatClient.start({ identity, name, servers, port, pins, knownPeersFile: known.file, timings: timingsFromEnv() });
   } catch (err) {
     if (err instanceof NatterError) fail(err.message);
     throw err;
   }
   warnIfNoServerAnswers(client, servers.length, flags.headless);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => void client.shutdown().then(() => process.exit(0)));
-  }
+  // Until the UI takes over, a signal says goodbye and exits; in UI mode the UI's own handler
+  // owns shutdown (one handler), so the terminal is restored before the process exits.
+  const onSignal = (): void => {
+    client
+      .shutdown()
+      .catch((err: unknown) => process.stderr.write(`natter: ${(err as Error).message}\n`))
+      .finally(() => process.exit(0));
+  };
+  for (const sig of SIGNALS) process.once(sig, onSignal);
   if (flags.headless) {
     await runHeadless(client);
   } else {
     const { runUi } = await import('../ui/app.ts');
+    for (const sig of SIGNALS) process.removeListener(sig, onSignal);
     await runUi(client, { name, id: identity.id });
   }
   process.exit(0);

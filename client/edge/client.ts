@@ -1,9 +1,12 @@
 // The client's edge: one UDP socket, one Driver (one timer), the ClientEngine, and the
-// ChatClientApi that headless mode and the blessed UI both use.
+// ChatClientApi that headless mode and the blessed UI both use. The clocks and files the
+// engine must not touch live here: the wall clock for timestamps, and the known-peers file,
+// saved whenever the engine's pins change.
 
 import type { Identity } from '../../src/crypto/identity.ts';
-import type { KnownPeers } from '../../src/store/known-peers.ts';
-import { NatterError } from '../../src/errors.ts';
+import type { KnownPeersFile } from '../../src/store/known-peers.ts';
+import type { Timings } from '../../src/timings.ts';
+import { NatterError, type ErrorCode } from '../../src/errors.ts';
 import { parseEndpoint } from '../../src/address.ts';
 import { Driver, monotonicNow } from '../../src/net/driver.ts';
 import { localAddressToward } from '../../src/net/route.ts';
@@ -11,6 +14,7 @@ import { UdpTransport } from '../../src/net/udp.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import { ClientEngine } from '../core/client-engine.ts';
 import type { ChatClientApi, ClientCommand, ClientEvent } from '../core/events.ts';
+import type { PinnedKeys } from '../core/pinned-keys.ts';
 
 export interface ChatClientOptions {
   identity: Identity;
@@ -19,9 +23,16 @@ export interface ChatClientOptions {
   /** Local UDP port; 0 picks a random one. */
   port?: number;
   host?: string;
-  /** Pinned peer keys; in memory if not given. */
-  knownPeers?: KnownPeers;
+  /** Pinned peer keys as loaded; in memory only (and empty) if not given. */
+  pins?: PinnedKeys;
+  /** Where the pins are saved when they change; nowhere if not given. */
+  knownPeersFile?: KnownPeersFile;
+  /** Timer overrides (the CLI passes timingsFromEnv()). */
+  timings?: Partial<Timings>;
 }
+
+/** Wall-clock ms for the driver's monotonic clock (performance.now()). */
+const wallClockOf = (now: number): number => performance.timeOrigin + now;
 
 /** How long quit waits for byes and leaves to reach the socket before closing it. */
 const QUIT_FLUSH_MS = 50;
@@ -31,17 +42,31 @@ export class ChatClient implements ChatClientApi {
   /** The latest event of each kind that describes current state rather than something that happened. */
   private readonly sticky = new Map<string, ClientEvent>();
   private closed: Promise<void> | undefined;
+  /** The pins version last written to the known-peers file. */
+  private savedPins: number;
 
   private constructor(
     readonly engine: ClientEngine,
     private readonly transport: UdpTransport,
     private readonly driver: Driver,
-  ) {}
+    private readonly knownPeersFile: KnownPeersFile | undefined,
+  ) {
+    this.savedPins = engine.pins.version;
+  }
 
   static async start(opts: ChatClientOptions): Promise<ChatClient> {
     const transport = await UdpTransport.bind(opts.port ?? 0, opts.host ?? '0.0.0.0');
     const localPort = transport.localEndpoint()[1];
-    const engine = new ClientEngine({ identity: opts.identity, knownPeers: opts.knownPeers, name: opts.name, servers: opts.servers, localPort, now: monotonicNow() });
+    const engine = new ClientEngine({
+      identity: opts.identity,
+      name: opts.name,
+      servers: opts.servers,
+      localPort,
+      now: monotonicNow(),
+      pins: opts.pins,
+      wallClock: wallClockOf,
+      timings: opts.timings,
+    });
     // Our LAN candidate: the local address of the route toward the (first) server.
     const lanHosts = new Set<string>();
     for (const server of opts.servers.slice(0, 1)) {
@@ -50,7 +75,7 @@ export class ChatClient implements ChatClientApi {
     }
     engine.setLanCandidates([...lanHosts].map((h) => [h, localPort] as Endpoint));
     const driver = new Driver(engine, transport);
-    const client = new ChatClient(engine, transport, driver);
+    const client = new ChatClient(engine, transport, driver, opts.knownPeersFile);
     driver.afterStep = () => client.emitEvents();
     driver.flush();
     return client;
@@ -79,7 +104,7 @@ export class ChatClient implements ChatClientApi {
           else this.engine.connectPeer(cmd.peer, now);
           break;
         case 'send':
-          this.engine.send(cmd.peer, cmd.text, cmd.ref, now);
+          this.engine.send(cmd.peer, cmd.text, cmd.ref, now, Date.now());
           break;
         case 'nick':
           this.engine.setName(cmd.name, now);
@@ -94,7 +119,8 @@ export class ChatClient implements ChatClientApi {
           this.engine.whois(cmd.peer, now);
           break;
         case 'quit':
-          void this.shutdown();
+          // shutdown() only fails closing a socket that is going away anyway.
+          this.shutdown().catch(() => undefined);
           return;
       }
     } catch (err) {
@@ -110,7 +136,7 @@ export class ChatClient implements ChatClientApi {
   }
 
   /** Reports a problem as an `error` event (the UI shows it; headless prints it). */
-  reportError(code: string, message: string): void {
+  reportError(code: ErrorCode, message: string): void {
     this.engine.pushError(code, message);
     this.emitEvents();
   }
@@ -128,9 +154,20 @@ export class ChatClient implements ChatClientApi {
   }
 
   private emitEvents(): void {
+    this.savePinsIfChanged();
     for (let ev = this.engine.pollEvent(); ev; ev = this.engine.pollEvent()) {
       if (ev.event === 'ready' || ev.event === 'status' || ev.event === 'peers') this.sticky.set(ev.event, ev);
       for (const l of this.listeners) l(ev);
+    }
+  }
+
+  /** Writes the known-peers file after a handshake or /trust changed a pin (never inside the engine). */
+  private savePinsIfChanged(): void {
+    const pins = this.engine.pins;
+    if (pins.version === this.savedPins) return;
+    this.savedPins = pins.version;
+    if (this.knownPeersFile && !this.knownPeersFile.save(pins.list())) {
+      this.engine.pushError('KNOWN_PEERS_UNWRITABLE', this.knownPeersFile.saveError ?? 'cannot save the known peers');
     }
   }
 }

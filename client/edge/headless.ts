@@ -3,6 +3,7 @@
 // once pending messages are delivered or failed.
 
 import { createInterface } from 'node:readline';
+import { toJsonLine } from '../../src/json-line.ts';
 import type { ChatClient } from './client.ts';
 import type { ClientCommand } from '../core/events.ts';
 
@@ -12,7 +13,7 @@ const DRAIN_POLL_MS = 50;
 export async function runHeadless(client: ChatClient): Promise<void> {
   client.onEvent((ev) => {
     if (ev.event === 'status') return; // UI-only: not part of the headless contract
-    process.stdout.write(`${JSON.stringify(ev)}\n`);
+    process.stdout.write(toJsonLine(ev));
   });
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   let quitting = false;
@@ -20,7 +21,7 @@ export async function runHeadless(client: ChatClient): Promise<void> {
     if (!line.trim()) continue;
     const cmd = parseCommand(line);
     if (typeof cmd === 'string') {
-      process.stdout.write(`${JSON.stringify({ event: 'error', code: 'BAD_COMMAND', message: cmd })}\n`);
+      process.stdout.write(toJsonLine({ event: 'error', code: 'BAD_COMMAND', message: cmd }));
       continue;
     }
     if (cmd.cmd === 'quit') {

@@ -83,7 +83,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   let done = false;
   let resolveDone: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => { resolveDone = resolve; });
-  const quit = async (): Promise<void> => {
+  const shutdown = async (): Promise<void> => {
     if (done) return;
     done = true;
     model.note('saying goodbye…');
@@ -92,13 +92,18 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
       await client.shutdown();
     } finally {
       for (const sig of SIGNALS) process.removeListener(sig, onSignal);
-      screen.destroy();
+      screen.destroy(); // the terminal is restored whatever happened above
       resolveDone();
     }
   };
-  // blessed exits on SIGTERM/SIGINT only when it is the sole listener; ours says goodbye first.
+  /** Every way out (Ctrl-C, Ctrl-D, /quit, a signal) comes here. */
+  const quit = (): void => {
+    shutdown().catch(() => undefined); // the socket was closing anyway; the screen is already restored
+  };
+  // The one signal handler in UI mode (cli.ts removes its own before the UI starts). blessed
+  // exits on SIGTERM/SIGINT only when it is the sole listener; ours says goodbye first.
   const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const onSignal = (): void => void quit();
+  const onSignal = (): void => quit();
   for (const sig of SIGNALS) process.on(sig, onSignal);
 
   client.onEvent((ev: ClientEvent) => {
@@ -112,7 +117,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     const result = handleInput(model, line.take());
     for (const cmd of result.commands) client.command(cmd);
     scroll = 0;
-    if (result.quit) void quit();
+    if (result.quit) quit();
   };
 
   const onListKey = (key: KeyInfo): void => {
@@ -138,7 +143,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
       case 'up': return model.moveSelection(-1);
       case 'down': return model.moveSelection(1);
     }
-    if (key.full === 'C-d' && line.value === '') return void quit();
+    if (key.full === 'C-d' && line.value === '') return quit();
     if (key.full === 'C-u') return void line.take();
     if (ch === undefined || key.ctrl || key.meta) return;
     // blessed splits its input into UTF-16 units: rejoin surrogate pairs (emoji).
@@ -155,7 +160,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     if (done) return;
     // One Enter press arrives as 'return' and then 'enter': act on 'enter' only.
     if (key.name === 'return') return;
-    if (key.full === 'C-c') return void quit();
+    if (key.full === 'C-c') return quit();
     if (key.name === 'tab') focus = focus === 'list' ? 'input' : 'list';
     else if (key.name === 'pageup') scroll += Math.max(1, (screen.height as number) - 8);
     else if (key.name === 'pagedown') scroll = Math.max(0, scroll - Math.max(1, (screen.height as number) - 8));

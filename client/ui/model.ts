@@ -144,6 +144,9 @@ export class UiModel {
       case 'error':
         this.system(this.currentLines(), `error ${clean(ev.code)}: ${clean(ev.message)}`);
         break;
+      case 'warning':
+        this.system(this.conversation(ev.peerId, ev.peer).lines, `warning ${clean(ev.code)}: ${clean(ev.message)}`);
+        break;
       case 'key_mismatch': {
         const conv = this.conversation(ev.peerId, ev.peer);
         const text = `WARNING: ${conv.name} proved key ${clean(ev.fingerprint)}, not the pinned ${clean(ev.pinnedFingerprint)}: possible impersonation (/trust to accept)`;

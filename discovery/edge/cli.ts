@@ -1,5 +1,7 @@
 // natter discovery server: `npm run discovery -- --port 8000 [--host 0.0.0.0]`.
 
+import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
+import { timingsFromEnv } from '../../src/net/env-timings.ts';
 import { advertisedHost, failStartup, onShutdownSignal, parseFlags, parseHost, parsePort } from './cli-args.ts';
 import { startDiscoveryServer } from './server.ts';
 
@@ -13,7 +15,7 @@ const USAGE = `usage: npm run discovery -- [--port N] [--host ADDR]
 Clients register, list peers, get introduced and, when punching fails, relay through it.`;
 
 async function main(): Promise<void> {
-  let port = 8000;
+  let port = DEFAULT_DISCOVERY_PORTS[0] ?? 8000;
   let host = '0.0.0.0';
   try {
     const flags = parseFlags(process.argv.slice(2), {
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
 
   let server;
   try {
-    server = await startDiscoveryServer({ port, host });
+    server = await startDiscoveryServer({ port, host, timings: timingsFromEnv() });
   } catch (err) {
     failStartup(PROG, err); // e.g. BIND_FAILED: port in use
   }
@@ -45,4 +47,4 @@ async function main(): Promise<void> {
   console.log(`natter discovery server on UDP ${host}:${running.port}; clients use ${advertisedHost(host)}:${running.port} (or another address of this machine); Ctrl-C stops`);
 }
 
-void main();
+main().catch((err: unknown) => failStartup(PROG, err));

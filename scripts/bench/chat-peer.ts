@@ -1,47 +1,36 @@
 // Child process: one or more real ChatClients (client/edge/client.ts: UDP socket, driver,
 // engine) driven over IPC. Timings are taken here, next to the client, so IPC never sits
-// inside a measured interval.
+// inside a measured interval. Waiting for events is the tests' EventLog
+// (test/helpers/event-log.ts), the same one the headless-client helper uses.
 
 import dgram from 'node:dgram';
 import { ChatClient } from '../../client/edge/client.ts';
 import type { ClientEvent } from '../../client/core/events.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import type { Endpoint } from '../../src/wire.ts';
+import { EventLog } from '../../test/helpers/event-log.ts';
 import { serveParent, timeRoundTrips } from './child.ts';
 import { makeClient, registerRequest } from './requests.ts';
 
 interface Hosted {
   client: ChatClient;
   id: string;
-  events: ClientEvent[];
-  waiters: { pred: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }[];
+  /** Every event but messages and deliveries is kept (a throughput run would hold each one). */
+  log: EventLog<ClientEvent>;
+  /** Deliveries (acks of our messages), seen by waiters but never kept. */
+  deliveries: EventLog<ClientEvent>;
   received: number;
 }
 
 const hosted: Hosted[] = [];
-
-function waitEvent(h: Hosted, pred: (e: ClientEvent) => boolean, ms: number, what: string, pastToo = false): Promise<ClientEvent> {
-  if (pastToo) {
-    const seen = h.events.find(pred);
-    if (seen) return Promise.resolve(seen);
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-    h.waiters.push({
-      pred,
-      resolve: (e) => {
-        clearTimeout(timer);
-        resolve(e);
-      },
-    });
-  });
-}
 
 const get = (a: Record<string, unknown>): Hosted => {
   const h = hosted[a.idx as number];
   if (!h) throw new Error(`no client ${String(a.idx)}`);
   return h;
 };
+
+let burstRuns = 0;
 
 const text100 = (i: number): string => `${String(i).padStart(8, '0')}${'x'.repeat(92)}`;
 
@@ -51,34 +40,27 @@ serveParent({
     const servers = a.servers as Endpoint[];
     const identity = Identity.generate();
     const client = await ChatClient.start({ identity, name: String(a.name), servers, port: 0, host: '127.0.0.1' });
-    const h: Hosted = { client, id: identity.id, events: [], waiters: [], received: 0 };
+    const h: Hosted = { client, id: identity.id, log: new EventLog(10_000), deliveries: new EventLog(0), received: 0 };
     client.onEvent((ev) => {
-      if (ev.event === 'message') {
-        h.received++;
-        return; // not kept: a throughput run would hold every message
-      }
-      if (ev.event === 'delivered') {
-        h.waiters = h.waiters.filter((w) => (w.pred(ev) ? (w.resolve(ev), false) : true));
-        return;
-      }
-      if (h.events.length < 10_000) h.events.push(ev);
-      h.waiters = h.waiters.filter((w) => (w.pred(ev) ? (w.resolve(ev), false) : true));
+      if (ev.event === 'message') h.received++;
+      else if (ev.event === 'delivered') h.deliveries.push(ev);
+      else h.log.push(ev);
     });
     hosted.push(h);
-    await waitEvent(h, (e) => e.event === 'ready', 10_000, 'ready', true);
+    await h.log.waitFor((e) => e.event === 'ready', 10_000, 'ready', { from: 0 });
     return { idx: hosted.length - 1, id: h.id, port: client.localPort() };
   },
   /** Waits until the servers' peer list (polled by the client) includes `peer`. */
   waitPeer: async (a) => {
     const h = get(a);
     const known = (e: ClientEvent) => e.event === 'peers' && e.peers.some((p) => p.id === a.peer);
-    await waitEvent(h, known, 15_000, `peer ${String(a.peer)} in the list`, true);
+    await h.log.waitFor(known, 15_000, `peer ${String(a.peer)} in the list`, { from: 0 });
   },
   /** connect → connected, timed here. */
   connect: async (a) => {
     const h = get(a);
     const t0 = performance.now();
-    const done = waitEvent(h, (e) => e.event === 'connected' && e.peerId === a.peer, 15_000, 'connected');
+    const done = h.log.waitFor((e) => e.event === 'connected' && e.peerId === a.peer, 15_000, 'connected');
     h.client.command({ cmd: 'connect', peer: String(a.peer) });
     await done;
     return performance.now() - t0;
@@ -90,38 +72,58 @@ serveParent({
     for (let i = 0; i < (a.n as number); i++) {
       const ref = `r${i}`;
       const t0 = performance.now();
-      const done = waitEvent(h, (e) => e.event === 'delivered' && e.ref === ref, 5_000, 'delivered');
+      const done = h.deliveries.waitFor((e) => e.event === 'delivered' && e.ref === ref, 5_000, 'delivered');
       h.client.command({ cmd: 'send', peer: String(a.peer), text: text100(i), ref });
       await done;
       samples.push(performance.now() - t0);
     }
     return samples;
   },
-  /** `n` messages of 100 bytes, at most `window` unacknowledged at once; ms until the last is delivered. */
+  /**
+   * `n` messages of 100 bytes, at most `window` unacknowledged at once; ms until the last is
+   * delivered, and how many were sent and delivered (both exactly `n`).
+   */
   burst: async (a) => {
     const h = get(a);
     const n = a.n as number;
     const window = a.window as number;
+    const run = `b${burstRuns++}-`; // refs of this burst: late deliveries of an earlier one are not counted
     let sent = 0;
     let acked = 0;
+    let topping = false;
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`burst: ${acked}/${n} delivered after ${a.maxMs} ms`)), a.maxMs as number);
-      const top = () => {
-        const batch = Math.min(window - (sent - acked), n - sent);
-        for (let i = 0; i < batch; i++) h.client.command({ cmd: 'send', peer: String(a.peer), text: text100(sent++) });
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`burst: ${acked}/${n} delivered (${sent} sent) after ${a.maxMs} ms`));
+      }, a.maxMs as number);
+      // A send can deliver events synchronously (command() drains the engine), and a
+      // delivery tops the window up again: the guard keeps that from re-entering the loop,
+      // and the loop re-reads both counters before every send, so exactly n leave.
+      const top = (): void => {
+        if (topping) return;
+        topping = true;
+        try {
+          while (sent < n && sent - acked < window) {
+            const i = sent++;
+            h.client.command({ cmd: 'send', peer: String(a.peer), text: text100(i), ref: `${run}${i}` });
+          }
+        } finally {
+          topping = false;
+        }
       };
-      h.client.onEvent((e) => {
-        if (e.event !== 'delivered' || acked >= n) return;
+      const stop = h.deliveries.subscribe((e) => {
+        if (e.event !== 'delivered' || typeof e.ref !== 'string' || !e.ref.startsWith(run)) return;
         acked++;
         if (acked === n) {
           clearTimeout(timer);
+          stop();
           resolve();
         } else if (sent - acked <= window / 2) top();
       });
       top();
     });
-    return { ms: performance.now() - t0, n };
+    return { ms: performance.now() - t0, n, sent, delivered: acked };
   },
   received: (a) => get(a).received,
   /** Register → Registered round trips to a server from a plain socket in this process. */

@@ -6,8 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+import { ROOT } from '../../test/helpers/root.ts';
 
 type Reply = { id: number; ok: boolean; result?: unknown; error?: string };
 

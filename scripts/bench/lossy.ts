@@ -7,6 +7,7 @@
 import { decode, encode } from '../../src/codec.ts';
 import { ReliableChannel, type ChannelFrame } from '../../src/reliability/channel.ts';
 import { MsgType } from '../../src/wire.ts';
+import { seededRandom } from '../../test/helpers/prng.ts';
 import { makeFigure, progress, summarize, type Figure } from './stats.ts';
 
 const MESSAGES = 1_000;
@@ -22,8 +23,7 @@ interface RunResult {
 }
 
 function runLink(loss: number, seed: number): Promise<RunResult> {
-  let rng = seed >>> 0 || 1;
-  const random = () => ((rng = (rng * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = seededRandom(seed);
   const sender = new ReliableChannel();
   const receiver = new ReliableChannel();
   let delivered = 0;

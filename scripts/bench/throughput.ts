@@ -6,6 +6,9 @@ import { BenchChild, killAll } from './child.ts';
 import { startChatPair } from './chat-setup.ts';
 import { makeFigure, progress, type Figure } from './stats.ts';
 
+/** What chat-peer's burst reports. */
+type Burst = { ms: number; n: number; sent: number; delivered: number };
+
 export async function throughputFigure(quick: boolean): Promise<Figure[]> {
   const rounds = quick ? 2 : 5;
   const messages = quick ? 3_000 : 20_000;
@@ -29,8 +32,14 @@ export async function throughputFigure(quick: boolean): Promise<Figure[]> {
       rawSent += blast.sent;
       rawReceived += s.count;
       if (s.count > 1) raw.push((s.count * 1000) / (s.last - s.first));
-      const b = await pair.b.call<{ ms: number; n: number }>('burst', { idx: 0, peer: pair.aId, n: messages, window: 1_000, maxMs: 60_000 }, 90_000);
-      chat.push((b.n * 1000) / b.ms);
+      const receivedBefore = await pair.a.call<number>('received', { idx: 0 });
+      const b = await pair.b.call<Burst>('burst', { idx: 0, peer: pair.aId, n: messages, window: 1_000, maxMs: 60_000 }, 90_000);
+      const received = (await pair.a.call<number>('received', { idx: 0 })) - receivedBefore;
+      // The figure counts what was sent; the sender and the receiver must agree on it.
+      if (b.sent !== messages || b.delivered !== b.sent || received !== b.sent) {
+        throw new Error(`throughput: ${b.sent} sent, ${b.delivered} delivered, ${received} received; expected ${messages} each`);
+      }
+      chat.push((b.sent * 1000) / b.ms);
     }
     return [
       makeFigure({

@@ -9,6 +9,7 @@
 import { ACK_DELAY_MS, ACK_EVERY_FRAGMENTS, MAX_FRAGMENT_BODY_BYTES, MAX_MESSAGE_BYTES, MAX_SACK_RANGES, RECEIVE_WINDOW_FRAGMENTS, SEND_WINDOW_FRAGMENTS } from '../constants.ts';
 import { MsgType } from '../wire.ts';
 import { ReceiveWindow, type Arrival } from './receive-window.ts';
+import { RttEstimator } from './rto.ts';
 import { SendWindow } from './send-window.ts';
 import type { ChannelEvent, ChannelFrame, ChannelStats } from './types.ts';
 
@@ -18,6 +19,12 @@ export type { AckFrame, ChannelEvent, ChannelFrame, ChannelStats, DataFrame } fr
 export interface ReliableChannelOptions {
   /** Largest body of one Data frame. Default MAX_FRAGMENT_BODY_BYTES. */
   maxFragmentBody?: number;
+  /**
+   * The RTT estimator to learn from and time retransmissions by. Default: a channel of its
+   * own. The streams of one conversation share their path's (see path-sender.ts): the round
+   * trip is a property of the path, not of a stream.
+   */
+  rtt?: RttEstimator;
 }
 
 export class ReliableChannel {
@@ -37,7 +44,7 @@ export class ReliableChannel {
     const maxFragmentBody = opts.maxFragmentBody ?? MAX_FRAGMENT_BODY_BYTES;
     if (!Number.isSafeInteger(maxFragmentBody) || maxFragmentBody < 1) throw new RangeError(`maxFragmentBody must be a positive integer, got ${maxFragmentBody}`);
     const emit = (event: ChannelEvent): void => void this.events.push(event);
-    this.sender = new SendWindow(maxFragmentBody, SEND_WINDOW_FRAGMENTS, this.stats, emit);
+    this.sender = new SendWindow(maxFragmentBody, SEND_WINDOW_FRAGMENTS, this.stats, emit, opts.rtt ?? new RttEstimator());
     this.receiver = new ReceiveWindow(
       RECEIVE_WINDOW_FRAGMENTS,
       (msgId, body) => {
@@ -69,15 +76,23 @@ export class ReliableChannel {
     this.sender.onTimeout(now);
   }
 
-  /** Next frame to send: a due ack first (it unblocks the peer), then retransmissions, then new data. */
-  pollTransmit(): ChannelFrame | undefined {
+  /**
+   * Next frame to send: a due ack first (it unblocks the peer), then retransmissions, then
+   * new data if `allowNew` (a sender sharing one window among streams says when there is room).
+   */
+  pollTransmit(allowNew = true): ChannelFrame | undefined {
     if (this.ackDue) {
       this.ackDue = false;
       this.ackDeadline = undefined;
       this.arrivalsSinceAck = 0;
       return { t: MsgType.Ack, cum: this.receiver.cumulative, sack: this.receiver.sackRanges(MAX_SACK_RANGES) };
     }
-    return this.sender.nextFrame(this.now);
+    return this.sender.nextFrame(this.now, allowNew);
+  }
+
+  /** Fragments between the oldest unacked and the newest sent: what this stream holds of the window. */
+  get flightFragments(): number {
+    return this.sender.flightFragments;
   }
 
   pollEvent(): ChannelEvent | undefined {

@@ -9,7 +9,7 @@ import { MsgType } from '../wire.ts';
 import { DeadlineHeap, type Deadline } from './deadline-heap.ts';
 import { splitIntoFragments } from './fragment.ts';
 import { LossDetector, type Tracked } from './loss-detection.ts';
-import { RttEstimator } from './rto.ts';
+import type { RttEstimator } from './rto.ts';
 import { FailReason, type ChannelEvent, type ChannelStats, type DataFrame } from './types.ts';
 
 interface OutMessage {
@@ -29,7 +29,6 @@ interface Fragment extends Tracked {
 }
 
 export class SendWindow {
-  readonly rtt = new RttEstimator();
   private nextSeq = 0; // next seq to assign
   private nextNew = 0; // lowest seq never transmitted: [nextNew, nextSeq) waits for the window
   private una = 0; // lowest unacked seq; the window is [una, una + windowFragments)
@@ -39,7 +38,7 @@ export class SendWindow {
   private retransmitHead = 0;
   private readonly timers = new DeadlineHeap();
   private failedWith: string | undefined;
-  private readonly loss = new LossDetector<Fragment>(this.rtt);
+  private readonly loss: LossDetector<Fragment>;
   private readonly onLost = (f: Fragment): void => {
     this.stats.lossesDetected++;
     this.queueRetransmit(f);
@@ -50,10 +49,18 @@ export class SendWindow {
     private readonly windowFragments: number,
     private readonly stats: ChannelStats,
     private readonly emit: (event: ChannelEvent) => void,
-  ) {}
+    readonly rtt: RttEstimator,
+  ) {
+    this.loss = new LossDetector<Fragment>(rtt);
+  }
 
   get hasUnacked(): boolean {
     return this.messages.size > 0;
+  }
+
+  /** Seqs sent and not yet cumulatively acked: the share of the window in use. */
+  get flightFragments(): number {
+    return this.nextNew - this.una;
   }
 
   enqueue(body: Uint8Array, now: number): number {
@@ -77,8 +84,8 @@ export class SendWindow {
     return id;
   }
 
-  /** The next data frame to put on the wire: retransmissions first, then new data the window allows. */
-  nextFrame(now: number): DataFrame | undefined {
+  /** The next data frame to put on the wire: retransmissions first, then new data the window allows (if `allowNew`). */
+  nextFrame(now: number, allowNew = true): DataFrame | undefined {
     while (this.retransmitHead < this.retransmitQueue.length) {
       const f = this.fragments.get(this.retransmitQueue[this.retransmitHead++]!);
       if (f === undefined || !f.queued) continue; // acked (or failed) while it waited
@@ -88,7 +95,7 @@ export class SendWindow {
     }
     this.retransmitQueue = [];
     this.retransmitHead = 0;
-    if (this.nextNew < this.nextSeq && this.nextNew < this.una + this.windowFragments) {
+    if (allowNew && this.nextNew < this.nextSeq && this.nextNew < this.una + this.windowFragments) {
       const f = this.fragments.get(this.nextNew);
       this.nextNew++;
       if (f !== undefined) return this.transmit(f, now);

@@ -1,14 +1,12 @@
-// Test helpers: spawn natter processes (discovery servers, headless clients), read their
-// JSON-line events, wait with deadlines, and always clean up.
+// Test helpers: spawn natter processes (discovery servers; headless clients are in
+// headless-client.ts), wait with deadlines, and always clean up.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+import { join } from 'node:path';
+import { ROOT } from './root.ts';
 
 /** A free UDP port on loopback (bind 0, read, close: a tiny race we accept in tests). */
 export async function freeUdpPort(): Promise<number> {
@@ -23,13 +21,13 @@ export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'natter-test-'));
 }
 
+/** `node --import tsx ARGS` in the repository root, with stdin, stdout and stderr piped. */
 export function startProcess(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  return child;
 }
 
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -59,71 +57,4 @@ export async function startServer(port: number): Promise<ChildProcess> {
   });
   child.stdout?.resume();
   return child;
-}
-
-export type Event = Record<string, unknown> & { event: string };
-
-/** A headless client: JSON commands in, JSON events out, with waits that have deadlines. */
-export class HeadlessClient {
-  readonly events: Event[] = [];
-  readonly stderr: string[] = [];
-  private waiters: { pred: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
-
-  constructor(readonly name: string, readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let ev: Event;
-      try {
-        ev = JSON.parse(line) as Event;
-      } catch {
-        throw new Error(`${name}: stdout line is not JSON: ${line}`);
-      }
-      this.events.push(ev);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(ev)) return true;
-        w.resolve(ev);
-        return false;
-      });
-    });
-    child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
-  }
-
-  static start(name: string, servers: number[] | string, opts: { home?: string; env?: Record<string, string>; port?: number } = {}): HeadlessClient {
-    const list = typeof servers === 'string' ? servers : servers.map((p) => `127.0.0.1:${p}`).join(',');
-    const args = ['client/edge/cli.ts', '--headless', '--name', name, '--servers', list];
-    if (opts.port !== undefined) args.push('--port', String(opts.port));
-    const child = startProcess(args, { HOME: opts.home ?? tempHome(), ...opts.env });
-    return new HeadlessClient(name, child);
-  }
-
-  send(cmd: Record<string, unknown>): void {
-    this.child.stdin?.write(`${JSON.stringify(cmd)}\n`);
-  }
-
-  /** Resolves with the first event (past or future) matching `pred`; rejects after `ms`. */
-  waitFor(pred: (e: Event) => boolean, ms: number, what = 'event'): Promise<Event> {
-    const seen = this.events.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return this.waitForNext(pred, ms, what);
-  }
-
-  /** Like waitFor, but only for events that arrive from now on. */
-  waitForNext(pred: (e: Event) => boolean, ms: number, what = 'event'): Promise<Event> {
-    return new Promise((resolveWait, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`${this.name}: no ${what} within ${ms} ms; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr.join('').slice(-500)}`));
-      }, ms);
-      this.waiters.push({
-        pred,
-        resolve: (e) => {
-          clearTimeout(timer);
-          resolveWait(e);
-        },
-      });
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.child.stdin?.end();
-    await stopProcess(this.child);
-  }
 }

@@ -5,6 +5,7 @@
 
 import type { Engine } from '../../src/net/transport.ts';
 import type { Endpoint } from '../../src/wire.ts';
+import { seededRandom } from './prng.ts';
 
 export type NatKind = 'cone' | 'symmetric';
 
@@ -76,15 +77,11 @@ export class SimNetwork {
   private readonly hosts = new Map<string, Host>();
   private readonly nats = new Map<string, NatBox>();
   private queue: InFlight[] = [];
-  private seed: number;
+  /** The one seeded PRNG (test/helpers/prng.ts): loss, duplication and jitter, in [0, 1). */
+  readonly random: () => number;
 
   constructor(seed = 1) {
-    this.seed = seed;
-  }
-
-  random(): number {
-    this.seed = (this.seed * 1103515245 + 12345) >>> 0;
-    return this.seed / 2 ** 32;
+    this.random = seededRandom(seed);
   }
 
   addNat(publicIp: string, kind: NatKind, lan: string): NatBox {

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
+import { ROOT } from '../helpers/root.ts';
 const KEYS = ['rtt', 'throughput', 'lossy10', 'lossy30', 'connect', 'serverRate', 'serverMemory', 'serverListP99', 'idleCpu', 'idleRss'];
 
 test('bench --quick writes every figure, numeric, within 120 s', { timeout: 130_000 }, async () => {

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { HeadlessClient, freeUdpPort, startServer, stopProcess, type Event } from '../helpers/processes.ts';
+import { HeadlessClient, type HeadlessEvent as Event } from '../helpers/headless-client.ts';
+import { freeUdpPort, startServer, stopProcess } from '../helpers/processes.ts';
 
 let servers: ChildProcess[] = [];
 let ports: number[] = [];

@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { encode } from '../../src/codec.ts';
 import { MsgType, type Message } from '../../src/wire.ts';
-import { seededRandom } from '../unit/helpers/lossy-link.ts';
-import { HeadlessClient, freeUdpPort, startServer, stopProcess } from '../helpers/processes.ts';
+import { seededRandom } from '../helpers/prng.ts';
+import { HeadlessClient } from '../helpers/headless-client.ts';
+import { freeUdpPort, startServer, stopProcess } from '../helpers/processes.ts';
 
 const DATAGRAMS = 100_000;
 const SEED = 20261125;

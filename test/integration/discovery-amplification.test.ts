@@ -46,6 +46,7 @@ describe('anti-amplification (out/in <= 1 per unproven source)', () => {
     assert.ok(amp.worstRatio <= 1);
     assert.ok(amp.bytesOut > 0, 'some replies (Registered, errors) did go out: the limit is not a blanket silence');
     assert.equal(engine.registry.size, 0, 'no one was listed');
+    assert.equal(engine.stats().drops['internal-error'], undefined, 'no datagram reached the catch-all');
   });
 
   it('loopback: 32 real sockets against a running server', async (t) => {

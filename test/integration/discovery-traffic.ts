@@ -9,7 +9,7 @@ import { Identity } from '../../src/crypto/identity.ts';
 import { signRegistration } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type MessageOf } from '../../src/wire.ts';
 
-export { seededRandom } from '../unit/helpers/lossy-link.ts';
+export { seededRandom } from '../helpers/prng.ts';
 
 export function signedRegister(who: Identity, name: string, ts: number, lan: Endpoint[] = []): MessageOf<typeof MsgType.Register> {
   const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts });

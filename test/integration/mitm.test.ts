@@ -9,7 +9,8 @@ import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { decode, encode } from '../../src/codec.ts';
 import { MsgType } from '../../src/wire.ts';
-import { HeadlessClient, freeUdpPort, startServer, stopProcess, tempHome, type Event } from '../helpers/processes.ts';
+import { HeadlessClient, type HeadlessEvent as Event } from '../helpers/headless-client.ts';
+import { freeUdpPort, startServer, stopProcess, tempHome } from '../helpers/processes.ts';
 
 type Mode = 'forward' | 'tamper';
 

@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { after, test } from 'node:test';
 import { encode } from '../../src/codec.ts';
 import { MsgType } from '../../src/wire.ts';
-import { HeadlessClient, freeUdpPort, startServer, stopProcess, type Event } from '../helpers/processes.ts';
+import { HeadlessClient, type HeadlessEvent as Event } from '../helpers/headless-client.ts';
+import { freeUdpPort, startServer, stopProcess } from '../helpers/processes.ts';
 
 // Time is the real bound (about 140k datagrams/s here); generous, because on a fresh clone the
 // clients' first start compiles TypeScript and takes seconds: the flood must still be on.

@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
 import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
-import { HeadlessClient, type Event } from '../helpers/processes.ts';
+import { HeadlessClient, type HeadlessEvent as Event } from '../helpers/headless-client.ts';
 import { TrafficGenerator, seededRandom } from './discovery-traffic.ts';
 
 const DATAGRAMS = 100_000;
@@ -76,6 +76,7 @@ test('100,000 hostile datagrams: the server stays up, bounded, and keeps serving
   assert.ok(stats.tracked.sources <= 50_000 && stats.tracked.pending <= 20_000);
   assert.ok(heapAfter <= heapBefore + 64 * 2 ** 20, `heap grew ${mb(heapAfter - heapBefore)} MB`);
   assert.ok(stats.amplification.worstRatio <= 1);
+  assert.equal(stats.drops['internal-error'], undefined, 'no datagram reached the engine\'s catch-all');
   assert.ok(elapsed < 60_000);
 
   // Still serving: the two clients are introduced and chat.

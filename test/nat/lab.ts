@@ -1,15 +1,16 @@
 // The NAT lab from TypeScript: thin wrappers over scripts/natlab.sh, plus processes inside
 // namespaces that are killed (whole process group) when the test ends.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { once } from 'node:events';
+import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
+import { ROOT } from '../helpers/root.ts';
 
 export type NatType = 'none' | 'cone' | 'symmetric';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const TSX = `${ROOT}node_modules/.bin/tsx`;
+export const TSX = join(ROOT, 'node_modules/.bin/tsx');
 export const SERVER_IP = '203.0.113.10';
-export const SERVER_PORTS = [8000, 8001, 8002];
+export const SERVER_PORTS = [...DEFAULT_DISCOVERY_PORTS];
 export const SERVERS = SERVER_PORTS.map((p) => `${SERVER_IP}:${p}`).join(',');
 
 /** Public address of a client's side: its router's WAN, or its own when type is none. */
@@ -20,7 +21,7 @@ export function publicIp(client: 'nl-c1' | 'nl-c2' | 'nl-c1b', type: NatType): s
 }
 
 export function natlab(...args: string[]): string {
-  return execFileSync('bash', [`${ROOT}scripts/natlab.sh`, ...args], { timeout: 60_000, encoding: 'utf8' });
+  return execFileSync('bash', [join(ROOT, 'scripts/natlab.sh'), ...args], { timeout: 60_000, encoding: 'utf8' });
 }
 
 export const labUp = (t1: NatType, t2: NatType, withC1b = false): string =>
@@ -66,7 +67,7 @@ export async function startServers(env: Record<string, string> = {}): Promise<Ma
   const servers = new Map<number, ChildProcess>();
   let log = '';
   for (const port of SERVER_PORTS) {
-    const child = nsSpawn('nl-srv', [TSX, 'scripts/discovery-all.ts', '--host', SERVER_IP, '--ports', String(port)], env);
+    const child = nsSpawn('nl-srv', [TSX, 'discovery/edge/all-cli.ts', '--host', SERVER_IP, '--ports', String(port)], env);
     child.stdout?.on('data', (d) => { log += d; });
     child.stderr?.on('data', (d) => { log += d; });
     servers.set(port, child);

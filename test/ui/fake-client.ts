@@ -36,7 +36,7 @@ export class FakeClient implements ChatClientApi {
     this.commands.push(cmd);
     if (cmd.cmd === 'connect') {
       const peer = 'peer' in cmd ? FAKE_PEERS.find((p) => p.id === cmd.peer) : FAKE_PEERS[0];
-      if (!peer) return this.emit({ event: 'connect_failed', peer: '', peerId: '', reason: 'no such peer' });
+      if (!peer) return this.emit({ event: 'connect_failed', peer: '', peerId: '', code: 'UNKNOWN_PEER', message: 'no such peer', reason: 'no such peer' });
       const addr = 'addr' in cmd ? cmd.addr : '198.51.100.9:5000';
       this.later(300, () => {
         this.connected.add(peer.id);
@@ -48,9 +48,9 @@ export class FakeClient implements ChatClientApi {
     } else if (cmd.cmd === 'send') {
       const peer = FAKE_PEERS.find((p) => p.id === cmd.peer);
       if (!peer || !this.connected.has(peer.id)) {
-        return this.later(50, () => this.emit({ event: 'failed', to: peer?.name ?? '', toId: cmd.peer, ref: cmd.ref, reason: 'not connected' }));
+        return this.later(50, () => this.emit({ event: 'failed', to: peer?.name ?? '', toId: cmd.peer, ref: cmd.ref, msgId: '', code: 'MESSAGE_TIMEOUT', message: 'not connected', reason: 'not connected' }));
       }
-      this.later(200, () => this.emit({ event: 'delivered', to: peer.name, toId: peer.id, ref: cmd.ref }));
+      this.later(200, () => this.emit({ event: 'delivered', to: peer.name, toId: peer.id, ref: cmd.ref, msgId: '', seq: 0 }));
       this.later(300, () => this.message(peer, `echo: ${cmd.text}`));
       // The other bob talks too, so unread counts show up in the list.
       const other = FAKE_PEERS[2];
@@ -72,7 +72,7 @@ export class FakeClient implements ChatClientApi {
   }
 
   private message(peer: FakePeer, text: string): void {
-    this.emit({ event: 'message', from: peer.name, fromId: peer.id, msgId: `m${Date.now()}`, text });
+    this.emit({ event: 'message', from: peer.name, fromId: peer.id, msgId: `m${Date.now()}`, seq: 0, text, sentAt: Date.now() });
   }
 
   private later(ms: number, fn: () => void): void {

@@ -38,8 +38,8 @@ test('Enter opens the conversation, connects once, and shows the connection stor
   assert.deepEqual(m.openSelected(), { cmd: 'connect', peer: BOB.id });
   assert.equal(m.openSelected(), undefined, 'already connecting');
   m.apply({ event: 'connected', peer: 'bob', peerId: BOB.id, via: 'direct', addr: '1.2.3.4:5' });
-  m.apply({ event: 'disconnected', peer: 'bob', peerId: BOB.id, reason: 'timeout' });
-  m.apply({ event: 'connect_failed', peer: 'bob', peerId: BOB.id, reason: 'no answer' });
+  m.apply({ event: 'disconnected', peer: 'bob', peerId: BOB.id, code: 'PEER_LOST', message: 'timeout', reason: 'timeout' });
+  m.apply({ event: 'connect_failed', peer: 'bob', peerId: BOB.id, code: 'PUNCH_TIMEOUT', message: 'no answer', reason: 'no answer' });
   assert.deepEqual(m.currentLines().map((l) => l.text), [
     'connecting to bob…', 'connected to bob via direct 1.2.3.4:5', 'bob disconnected: timeout', 'connection failed: no answer',
   ]);
@@ -55,9 +55,9 @@ test('sending: pending, then delivered or failed by ref', () => {
   const [a, b] = sent.map((c) => (c.cmd === 'send' ? c : assert.fail('not a send')));
   assert.equal(a?.peer, BOB.id);
   assert.notEqual(a?.ref, b?.ref);
-  m.apply({ event: 'delivered', to: 'bob', toId: BOB.id, ref: a?.ref });
-  m.apply({ event: 'failed', to: 'bob', toId: BOB.id, ref: b?.ref, reason: 'timeout' });
-  m.apply({ event: 'delivered', to: 'bob', toId: BOB.id, ref: 'unknown-ref' });
+  m.apply({ event: 'delivered', to: 'bob', toId: BOB.id, ref: a?.ref, msgId: '', seq: 0 });
+  m.apply({ event: 'failed', to: 'bob', toId: BOB.id, ref: b?.ref, msgId: '', code: 'MESSAGE_TIMEOUT', message: 'timeout', reason: 'timeout' });
+  m.apply({ event: 'delivered', to: 'bob', toId: BOB.id, ref: 'unknown-ref', msgId: '', seq: 0 });
   const lines = m.currentLines().filter((l) => l.kind === 'msg');
   assert.deepEqual(lines.map((l) => [l.text, l.mark]), [['one', 'delivered'], ['two', 'failed']]);
   const shown = renderConversation(m.currentLines(), 60, 10, 0).lines.join('\n');
@@ -69,9 +69,9 @@ test('unread counts per conversation; opening one clears it', () => {
   const m = model();
   m.apply({ event: 'peers', peers: [BOB, CAROL] });
   m.openSelected(); // bob
-  m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '1', text: 'hi' });
-  m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '2', text: 'there' });
-  m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: '3', text: 'yo' });
+  m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '1', seq: 0, text: 'hi', sentAt: 0 });
+  m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '2', seq: 0, text: 'there', sentAt: 0 });
+  m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: '3', seq: 0, text: 'yo', sentAt: 0 });
   const unread = (id: string) => m.entries().find((e) => e.id === id)?.unread;
   assert.equal(unread(CAROL.id), 2);
   assert.equal(unread(BOB.id), 0);
@@ -85,10 +85,10 @@ test('unread counts per conversation; opening one clears it', () => {
 test('with nothing open, an incoming message opens its conversation', () => {
   const m = model();
   m.apply({ event: 'peers', peers: [BOB, CAROL] });
-  m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '1', text: 'hi' });
+  m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '1', seq: 0, text: 'hi', sentAt: 0 });
   assert.equal(m.openId, CAROL.id);
   assert.equal(m.entries().find((e) => e.id === CAROL.id)?.unread, 0);
-  m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: '2', text: 'yo' });
+  m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: '2', seq: 0, text: 'yo', sentAt: 0 });
   assert.equal(m.openId, CAROL.id);
   assert.equal(m.entries().find((e) => e.id === BOB.id)?.unread, 1);
 });
@@ -106,7 +106,7 @@ test('peer text and names are stored stripped and rendered escaped', () => {
   const evil = { id: 'e0e000000009', name: 'ev\x1b[2Jil{bold}' };
   m.apply({ event: 'peers', peers: [evil] });
   m.openSelected();
-  m.apply({ event: 'message', from: evil.name, fromId: evil.id, msgId: '1', text: 'x\x1b]0;pwned\x07{red-fg}y\u202e' });
+  m.apply({ event: 'message', from: evil.name, fromId: evil.id, msgId: '1', seq: 0, text: 'x\x1b]0;pwned\x07{red-fg}y\u202e', sentAt: 0 });
   assert.equal(m.entries()[0]?.label, 'ev[2Jil{bold}');
   const shown = renderConversation(m.currentLines(), 80, 5, 0).lines.join('\n');
   assert.ok(!shown.includes('\x1b') && !shown.includes('\u202e'));
@@ -148,7 +148,7 @@ test('rendered lines fit the pane width with CJK and emoji; scrolling clamps', (
   const m = model();
   m.apply({ event: 'peers', peers: [BOB] });
   m.openSelected();
-  for (let i = 0; i < 30; i++) m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: `${i}`, text: `${i} 日本語 👋 `.repeat(3) });
+  for (let i = 0; i < 30; i++) m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: `${i}`, seq: i + 1, text: `${i} 日本語 👋 `.repeat(3), sentAt: 0 });
   const strip = (s: string) => s.replace(/\{\/?[a-z-]+\}/g, '');
   const view = renderConversation(m.currentLines(), 23, 8, 0);
   assert.equal(view.lines.length, 8);

@@ -12,14 +12,14 @@ import { misalignedRows, requireTmux, Tmux, type Pane } from './tmux.ts';
 const X = 120;
 const Y = 32;
 const TEXT = 'hello olá 日本語 👋';
-const ready = existsSync('client/edge/cli.ts') && existsSync('scripts/discovery-all.ts');
+const ready = existsSync('client/edge/cli.ts') && existsSync('discovery/edge/all-cli.ts');
 const tmux = new Tmux();
 const home = mkdtempSync(join(tmpdir(), 'natter-ui-home-'));
 let servers: ChildProcess | undefined;
 
 /** Starts the three servers on free ports (--ports 0,0,0) and reads back the real ones. */
 async function startServers(): Promise<number[]> {
-  const child = spawn('npx', ['tsx', 'scripts/discovery-all.ts', '--host', '127.0.0.1', '--ports', '0,0,0'], {
+  const child = spawn('npx', ['tsx', 'discovery/edge/all-cli.ts', '--host', '127.0.0.1', '--ports', '0,0,0'], {
     detached: true, stdio: ['ignore', 'pipe', 'pipe'],
   });
   servers = child;
@@ -61,7 +61,7 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-test('real client: alice finds bob, connects, sends CJK and emoji; both quit', { skip: !ready && 'client/edge/cli.ts or scripts/discovery-all.ts not written yet', timeout: 60_000 }, async () => {
+test('real client: alice finds bob, connects, sends CJK and emoji; both quit', { skip: !ready && 'client/edge/cli.ts or discovery/edge/all-cli.ts not written yet', timeout: 60_000 }, async () => {
   const ports = await startServers();
   const alice: Pane = tmux.start(`natter-ui-a-${process.pid}`, clientCommand('alice', ports), { x: X, y: Y });
   const bob: Pane = tmux.start(`natter-ui-b-${process.pid}`, clientCommand('bob', ports), { x: X, y: Y });

@@ -19,7 +19,7 @@ function connectUnderLoss(seed: number): string | undefined {
   const net = new SimNetwork(seed);
   net.loss = 0.2;
   net.duplication = 0.1;
-  for (const [ip, port] of SERVERS) net.add(ip, port, new DiscoveryServerEngine());
+  for (const [ip, port] of SERVERS) net.add(ip, port, new DiscoveryServerEngine({ wallClock: (now) => now }));
   const events: ClientEvent[][] = [[], []];
   const clients = [0, 1].map((i) => {
     const identity = Identity.fromSeed(new Uint8Array(32).fill((seed * 3 + i + 1) % 256)) as Identity;

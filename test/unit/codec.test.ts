@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { Encoder } from 'cbor-x';
 import { decode, encode } from '../../src/codec.ts';
 import { MAX_DATAGRAM_BYTES, MsgType, type Message } from '../../src/wire.ts';
+import { seededRandom } from '../helpers/prng.ts';
 
 const id = 'ab'.repeat(16);
 const samples: Message[] = [
@@ -93,8 +94,7 @@ test('CBOR tags that decode to non-plain values are rejected', () => {
 });
 
 test('random bytes never throw', () => {
-  let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = seededRandom(42);
   for (let i = 0; i < 20_000; i++) {
     const bytes = Buffer.alloc(1 + Math.floor(rand() * 64));
     for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(rand() * 256);

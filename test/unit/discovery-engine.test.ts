@@ -44,9 +44,12 @@ function drain(engine: DiscoveryServerEngine): Out[] {
   return out;
 }
 
-function events(engine: DiscoveryServerEngine): ServerEvent[] {
-  const out: ServerEvent[] = [];
-  for (let ev = engine.pollEvent(); ev; ev = engine.pollEvent()) out.push(ev);
+type PeerEvent = Extract<ServerEvent, { peer: unknown }>;
+
+/** The membership events (join, leave, endpoint, rename); the other kinds: server-events.test.ts. */
+function events(engine: DiscoveryServerEngine): PeerEvent[] {
+  const out: PeerEvent[] = [];
+  for (let ev = engine.pollEvent(); ev; ev = engine.pollEvent()) if ('peer' in ev) out.push(ev);
   return out;
 }
 
@@ -138,6 +141,8 @@ describe('DiscoveryServerEngine: registration', () => {
     assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'UNAUTHORIZED');
     join(engine, alice, 'alice', moved, 5_000);
     assert.deepEqual(events(engine), [{ type: 'endpoint', peer: { id: idA, name: 'alice', observed: moved }, previous: A }]);
+    assert.equal(engine.nextTimeout(), 5_000, 'the refused heartbeat is summarised at once');
+    engine.handleTimeout(5_000);
     assert.equal(engine.nextTimeout(), SERVER_SWEEP_INTERVAL_MS, 'the sweep comes before any expiry');
     engine.handleTimeout(REGISTRY_ENTRY_TTL_MS);
     assert.deepEqual(events(engine).map((e) => [e.type, e.peer.name]), [['leave', 'bob']]);
@@ -348,5 +353,6 @@ describe('DiscoveryServerEngine: rate limits and bounds', () => {
     assert.equal(counted, hostile.length + 2_000, 'every random datagram was dropped and counted');
     assert.deepEqual(drain(engine), []);
     assert.equal(engine.registry.size, 2, 'nothing joined or left');
+    assert.equal(engine.stats().drops['internal-error'], undefined, 'no datagram reached the catch-all');
   });
 });

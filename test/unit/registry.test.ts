@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { encode } from '../../src/codec.ts';
 import { MAX_DATAGRAM_BYTES } from '../../src/constants.ts';
 import { MsgType, type Endpoint } from '../../src/wire.ts';
-import { MemoryRegistry, type RegistryInput } from '../../discovery/core/registry.ts';
+import type { RegistryEntry, RegistryInput } from '../../discovery/core/registry.ts';
+import { MemoryRegistry } from '../../discovery/data/memory-registry.ts';
 
 const TTL = 35_000;
 const hex = (n: number, width = 16): string => n.toString(16).padStart(width, '0');
@@ -159,14 +160,45 @@ describe('MemoryRegistry', () => {
     assert.equal(reg.nextExpiry(), undefined);
   });
 
-  it('numbers live entries with distinct slots, reusing the slots of removed ones', () => {
+  it('keeps each entry’s local numbers apart, and a new entry never inherits a removed one’s', () => {
     const reg = new MemoryRegistry({ ttlMs: TTL });
-    const slots = [1, 2, 3].map((n) => reg.upsert(peer(n), 0).entry.slot);
-    assert.equal(new Set(slots).size, 3);
-    assert.equal(reg.upsert(peer(2), 1_000).entry.slot, slots[1], 'a heartbeat keeps the slot');
-    assert.equal(reg.upsert(peer(2, { observed: ['198.51.100.7', 4242] }), 2_000).entry.slot, slots[1], 'so does a move');
-    reg.remove(hex(1));
-    assert.equal(reg.upsert(peer(4), 3_000).entry.slot, slots[0]);
-    assert.equal(new Set([hex(2), hex(3), hex(4)].map((id) => reg.get(id)?.slot)).size, 3);
+    const [e1, e2, e3] = [1, 2, 3].map((n) => reg.upsert(peer(n), 0).entry) as [RegistryEntry, RegistryEntry, RegistryEntry];
+    reg.local.setBucket(e1, 0, 3, 0);
+    reg.local.setRegisteredAt(e1, 111);
+    reg.local.setToken(e1, new Uint8Array(16).fill(7), 1);
+    reg.local.setRegisteredAt(e2, 222);
+    assert.ok(Number.isNaN(reg.local.registeredAt(e3)), 'a new entry has no replay record');
+    assert.ok(Number.isNaN(reg.local.bucketTokens(e2, 0)), 'nor buckets');
+    reg.upsert(peer(2), 1_000);
+    reg.upsert(peer(2, { observed: ['198.51.100.7', 4242] }), 2_000);
+    assert.equal(reg.local.registeredAt(e2), 222, 'a heartbeat and a move keep them');
+    const removed = reg.remove(hex(1)) as RegistryEntry;
+    assert.equal(reg.local.registeredAt(removed), 111, 'readable after removal, until the next upsert');
+    const e4 = reg.upsert(peer(4), 3_000).entry;
+    assert.ok(Number.isNaN(reg.local.registeredAt(e4)), 'the newcomer starts clean');
+    assert.ok(Number.isNaN(reg.local.bucketTokens(e4, 0)));
+    assert.equal(reg.local.tokenMatches(e4, 1, new Uint8Array(16).fill(7)), false);
+    assert.equal(reg.local.registeredAt(e2), 222);
+  });
+
+  it('keeps the displaced entry’s local numbers readable after the upsert that displaced it', () => {
+    const reg = new MemoryRegistry({ ttlMs: TTL });
+    const e1 = reg.upsert(peer(1), 0).entry;
+    reg.local.setRegisteredAt(e1, 111);
+    const r = reg.upsert(peer(2, { observed: e1.observed }), 10);
+    assert.equal(r.displaced?.id, hex(1));
+    assert.equal(reg.local.registeredAt(r.displaced as RegistryEntry), 111);
+    assert.ok(Number.isNaN(reg.local.registeredAt(r.entry)));
+  });
+
+  it('tells since (kept across heartbeats and moves) and lists every entry', () => {
+    const reg = new MemoryRegistry({ ttlMs: TTL });
+    reg.upsert(peer(1), 100);
+    reg.upsert(peer(1, { observed: ['198.51.100.7', 4242] }), 2_000);
+    const e = reg.get(hex(1));
+    assert.equal(e?.since, 100);
+    assert.equal(e?.lastSeen, 2_000);
+    reg.upsert(peer(2), 3_000);
+    assert.deepEqual([...reg.entries()].map((x) => x.id).sort(), [hex(1), hex(2)]);
   });
 });

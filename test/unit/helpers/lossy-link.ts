@@ -5,18 +5,8 @@
 
 import { MsgType } from '../../../src/wire.ts';
 import { ReliableChannel, type ChannelEvent, type ChannelFrame } from '../../../src/reliability/channel.ts';
+import { seededRandom } from '../../helpers/prng.ts';
 
-/** mulberry32: tiny, fast, good enough to make loss patterns reproducible from a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface LinkOptions {
   /** Probability that a frame is dropped. */

@@ -1,0 +1,106 @@
+// The chat stream of one conversation: chat messages in, payloads onto stream 0 of the path
+// sender, and back out as what the person sees: messages from the peer, and delivered or
+// failed marks for ours, each under the msgId and seq the sender chose (the channel's own
+// numbering never leaves this file). Messages sent before the conversation is open wait here,
+// and enter the channel in order once it is.
+
+import { FailedCode } from '../../src/errors.ts';
+import { Fifo } from '../../src/fifo.ts';
+import { MAX_MESSAGE_BYTES, MESSAGE_GIVE_UP_MS } from '../../src/constants.ts';
+import { FailReason, type ReliableChannel } from '../../src/reliability/channel.ts';
+import type { OutgoingChat } from './chat-message.ts';
+import { decodeChatPayload, encodeChatPayload } from './chat-payload.ts';
+
+/** What the chat stream tells the conversation (and, through it, the engine). */
+export type ChatOutput =
+  | { kind: 'message'; msgId: string; seq: number; text: string; sentAt: number }
+  | { kind: 'delivered'; ref: unknown; msgId: string; seq: number }
+  | { kind: 'failed'; ref: unknown; msgId: string; seq: number; code: FailedCode; reason: string }
+  /** The channel delivered a payload that does not decode (it was acknowledged: the sender thinks it arrived). */
+  | { kind: 'undecodable'; reason: string };
+
+interface Queued {
+  readonly chat: OutgoingChat;
+  readonly payload: Uint8Array;
+}
+
+/** Why the channel gave a message up, for people; the code says it for programs. */
+const FAIL_MESSAGES: Record<string, string> = {
+  [FailReason.Timeout]: `not acknowledged within ${MESSAGE_GIVE_UP_MS / 1000} s`,
+  [FailReason.PreviousFailed]: 'an earlier message to this peer was not delivered, and messages arrive in order',
+  [FailReason.ChannelFailed]: 'an earlier message to this peer was not delivered, and messages arrive in order',
+};
+
+export class ChatStream {
+  private readonly waiting = new Fifo<Queued>();
+  /** Our messages in the channel, by the channel's id for them. */
+  private readonly inFlight = new Map<number, OutgoingChat>();
+  private readonly out = new Fifo<ChatOutput>();
+  private isOpen = false;
+  private closedWith: string | undefined;
+
+  constructor(private readonly channel: ReliableChannel) {}
+
+  /**
+   * Queues a message; false if its payload is longer than the stream carries. The limit is
+   * on the encoded payload, so a text of MAX_MESSAGE_BYTES is refused here rather than
+   * overflowing the channel. Before open() it waits; after close() it fails at once.
+   */
+  send(chat: OutgoingChat, now: number): boolean {
+    const payload = encodeChatPayload(chat);
+    if (payload.length > MAX_MESSAGE_BYTES) return false;
+    if (this.closedWith !== undefined) this.fail(chat, this.closedWith);
+    else if (this.isOpen) this.toChannel({ chat, payload }, now);
+    else this.waiting.push({ chat, payload });
+    return true;
+  }
+
+  /** The conversation is open: what waited enters the channel, in order. */
+  open(now: number): void {
+    if (this.closedWith !== undefined) return;
+    this.isOpen = true;
+    for (let q = this.waiting.shift(); q; q = this.waiting.shift()) this.toChannel(q, now);
+  }
+
+  hasPending(): boolean {
+    return this.waiting.length > 0 || this.channel.hasUnacked();
+  }
+
+  /** The conversation ended: every waiting and unacknowledged message fails with `reason`, and so will later ones. */
+  close(reason: string): void {
+    this.closedWith = reason;
+    for (let q = this.waiting.shift(); q; q = this.waiting.shift()) this.fail(q.chat, reason);
+    this.channel.failAll(reason);
+  }
+
+  /** Turns what the channel reported since the last call into outputs; returns the next one. */
+  poll(): ChatOutput | undefined {
+    for (let ev = this.channel.pollEvent(); ev; ev = this.channel.pollEvent()) {
+      if (ev.type === 'deliver') {
+        const decoded = decodeChatPayload(ev.body);
+        if (decoded.ok) this.out.push({ kind: 'message', ...decoded.chat });
+        else this.out.push({ kind: 'undecodable', reason: `chat payload ${decoded.reason}` });
+        continue;
+      }
+      const chat = this.inFlight.get(ev.msgId);
+      this.inFlight.delete(ev.msgId);
+      if (!chat) continue; // not ours: cannot happen, the channel only reports what we sent
+      if (ev.type === 'acked') this.out.push({ kind: 'delivered', ref: chat.ref, msgId: chat.msgId, seq: chat.seq });
+      else this.fail(chat, FAIL_MESSAGES[ev.reason] ?? ev.reason);
+    }
+    return this.out.shift();
+  }
+
+  private toChannel(q: Queued, now: number): void {
+    this.inFlight.set(this.channel.send(q.payload, now), q.chat);
+  }
+
+  /**
+   * Every failure is MESSAGE_TIMEOUT: the channel gave up, or an earlier message did (order
+   * makes later ones undeliverable), or the conversation ended before the peer acknowledged.
+   * The reason says which.
+   */
+  private fail(chat: OutgoingChat, reason: string): void {
+    this.out.push({ kind: 'failed', ref: chat.ref, msgId: chat.msgId, seq: chat.seq, code: FailedCode.MessageTimeout, reason });
+  }
+}

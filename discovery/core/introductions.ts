@@ -1,0 +1,83 @@
+// Peer lists and introductions: ListPeers (paged, "unchanged" for a current version) and
+// Connect, which sends an Introduce to both peers at once, each with the other's candidates,
+// so both start punching within half a round trip of each other (the punch floor).
+
+import { sameEndpoint } from '../../src/address.ts';
+import { CONNECT_BURST, CONNECT_RATE_PER_S } from '../../src/constants.ts';
+import { MsgType, type Candidate, type Endpoint, type MessageOf } from '../../src/wire.ts';
+import type { DropSink } from './drop-summary.ts';
+import { ServerErrorCode, type Replies } from './outbox.ts';
+import { Bucket, type RateLimits } from './rate-limits.ts';
+import type { Registry, RegistryEntry } from './registry.ts';
+import { peerRef, type ServerEvent } from './server-events.ts';
+import type { SourceAccount } from './source-accounts.ts';
+
+export interface IntroductionsDeps {
+  registry: Registry;
+  limits: RateLimits;
+  out: Replies;
+  drops: DropSink;
+  emit: (event: ServerEvent) => void;
+}
+
+export class Introductions {
+  constructor(private readonly deps: IntroductionsDeps) {}
+
+  onListPeers(msg: MessageOf<typeof MsgType.ListPeers>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
+    if (!this.requireRegistered(src, from, now)) return;
+    const { registry, out } = this.deps;
+    const { version, size } = registry;
+    if (msg.ver === version && msg.cursor === undefined) {
+      out.reply(src, from, { t: MsgType.PeerList, ver: version, peers: [], unchanged: true, total: size });
+      return;
+    }
+    out.reply(src, from, { t: MsgType.PeerList, ...registry.page(msg.cursor) });
+  }
+
+  onConnect(msg: MessageOf<typeof MsgType.Connect>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
+    const a = this.requireRegistered(src, from, now);
+    if (!a) return;
+    const { registry, limits, out, drops, emit } = this.deps;
+    // Each Connect makes the server send to a third party: bounded, so no one can aim a flood.
+    if (!limits.take(a.id, a, Bucket.Connect, now, CONNECT_RATE_PER_S, CONNECT_BURST)) {
+      drops.add('connect-rate-limited');
+      return;
+    }
+    const b = registry.get(msg.target);
+    if (!b) {
+      drops.add('connect-unknown-peer');
+      out.error(src, from, now, ServerErrorCode.UnknownPeer, 'no such peer on this server', msg.target);
+      return;
+    }
+    if (b.id === a.id) {
+      drops.add('connect-self');
+      out.error(src, from, now, ServerErrorCode.BadRequest, 'cannot connect to yourself', msg.target);
+      return;
+    }
+    // Both at once: each side starts punching within half an RTT of the other (the punch floor).
+    // Both endpoints are proven: the registry lists no other kind.
+    out.send(a.observed, { t: MsgType.Introduce, peer: { id: b.id, name: b.name }, candidates: candidatesOf(b) });
+    out.send(b.observed, { t: MsgType.Introduce, peer: { id: a.id, name: a.name }, candidates: candidatesOf(a) });
+    emit({ type: 'introduction', from: peerRef(a), to: peerRef(b) });
+  }
+
+  /** The registered entry at `from`, or undefined after answering NOT_REGISTERED (if the budget allows). */
+  private requireRegistered(src: SourceAccount | undefined, from: Endpoint, now: number): RegistryEntry | undefined {
+    const entry = this.deps.registry.byEndpoint(from);
+    if (!entry) {
+      this.deps.drops.add('not-registered');
+      this.deps.out.error(src, from, now, ServerErrorCode.NotRegistered, '');
+    }
+    return entry;
+  }
+}
+
+/** The observed public endpoint first, then LAN endpoints that differ from it (and from each other). */
+export function candidatesOf(entry: RegistryEntry): Candidate[] {
+  const out: Candidate[] = [{ kind: 'public', addr: [entry.observed[0], entry.observed[1]] }];
+  for (const addr of entry.lan) {
+    if (out.some((c) => sameEndpoint(c.addr, addr))) continue;
+    out.push({ kind: 'lan', addr: [addr[0], addr[1]] });
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+// Everything the server sends goes through here: encoding (a reply that does not encode is
+// dropped, never thrown), the bounded transmit queue, the out counters, the anti-amplification
+// budget of unproven sources, and the server-wide limit on error replies.
+
+import { encode } from '../../src/codec.ts';
+import { SERVER_TRANSMIT_QUEUE_MAX } from '../../src/constants.ts';
+import { Fifo } from '../../src/fifo.ts';
+import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
+import type { DropSink } from './drop-summary.ts';
+import type { SourceAccount, SourceAccounts } from './source-accounts.ts';
+
+/** Stable codes of the ServerError replies. */
+export const ServerErrorCode = {
+  NotRegistered: 'NOT_REGISTERED',
+  UnknownPeer: 'UNKNOWN_PEER',
+  BadRequest: 'BAD_REQUEST',
+  Unauthorized: 'UNAUTHORIZED',
+} as const;
+
+export type Transmit = { to: Endpoint; bytes: Uint8Array };
+
+/** What the protocol parts may send. `src` undefined: the destination is a listed (proven) endpoint. */
+export interface Replies {
+  /** To a proven endpoint (a listed entry, or the target of an introduction or relay). */
+  send(to: Endpoint, msg: Message): boolean;
+  sendBytes(to: Endpoint, bytes: Uint8Array): boolean;
+  encode(msg: Message): Uint8Array | undefined;
+  /** To the source of a request: within its byte budget until its address is proven. */
+  reply(src: SourceAccount | undefined, to: Endpoint, msg: Message): void;
+  /** A ServerError reply, within the server-wide error budget (and the source's byte budget). */
+  error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void;
+}
+
+export interface OutboxDeps {
+  drops: DropSink;
+  sources: SourceAccounts;
+  /** True when a listed entry holds `at` (the address is proven). */
+  isListed: (at: Endpoint) => boolean;
+  takeErrorReply: (now: number) => boolean;
+}
+
+export class Outbox implements Replies {
+  private readonly queue = new Fifo<Transmit>(SERVER_TRANSMIT_QUEUE_MAX);
+  datagramsOut = 0;
+  bytesOut = 0;
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  poll(): Transmit | undefined {
+    return this.queue.shift();
+  }
+
+  send(to: Endpoint, msg: Message): boolean {
+    if (!this.queue.hasRoom()) {
+      this.deps.drops.add('transmit-queue-full');
+      return false;
+    }
+    const bytes = this.encode(msg);
+    return bytes !== undefined && this.sendBytes(to, bytes);
+  }
+
+  sendBytes(to: Endpoint, bytes: Uint8Array): boolean {
+    if (!this.queue.hasRoom()) {
+      this.deps.drops.add('transmit-queue-full');
+      return false;
+    }
+    this.queue.push({ to, bytes });
+    this.datagramsOut++;
+    this.bytesOut += bytes.length;
+    return true;
+  }
+
+  encode(msg: Message): Uint8Array | undefined {
+    try {
+      return encode(msg);
+    } catch {
+      // e.g. a Relay that fits 1200 bytes whose Relayed (longer sender id) does not.
+      this.deps.drops.add('reply-oversized');
+      return undefined;
+    }
+  }
+
+  reply(src: SourceAccount | undefined, to: Endpoint, msg: Message): void {
+    if (src === undefined || this.isProven(src, to)) {
+      this.send(to, msg);
+      return;
+    }
+    const bytes = this.encode(msg);
+    if (bytes === undefined) return;
+    if (!this.deps.sources.fits(src, bytes.length)) {
+      this.deps.drops.add('amplification-limit');
+      return;
+    }
+    if (this.sendBytes(to, bytes)) this.deps.sources.charge(src, bytes.length);
+  }
+
+  error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void {
+    if (!this.deps.takeErrorReply(now)) {
+      this.deps.drops.add('error-reply-rate-limited');
+      return;
+    }
+    const msg: Message = { t: MsgType.ServerError, code, message, ...(target !== undefined ? { target } : {}) };
+    if (src) this.reply(src, to, msg);
+    else this.send(to, msg);
+  }
+
+  /** A source is proven once it echoed a token; the registry listing its endpoint says so too. */
+  isProven(src: SourceAccount, from: Endpoint): boolean {
+    if (!src.proven && this.deps.isListed(from)) src.proven = true;
+    return src.proven;
+  }
+}

@@ -1,0 +1,50 @@
+// natter's discovery servers, three in one process (8000, 8001, 8002 by default), each log
+// line prefixed with its port: `npm run discovery:all [-- --host ADDR --ports 8000,8001,8002]`.
+
+import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
+import { timingsFromEnv } from '../../src/net/env-timings.ts';
+import { advertisedHost, failStartup, onShutdownSignal, parseFlags, parseHost, parsePortList } from './cli-args.ts';
+import { launchDiscoveryServers, type LaunchedServers } from './launcher.ts';
+
+const PROG = 'natter-discovery-all';
+const USAGE = `usage: npm run discovery:all -- [--host ADDR] [--ports ${DEFAULT_DISCOVERY_PORTS.join(',')}]
+
+  --host ADDR     IP address to bind (default 0.0.0.0: every IPv4 interface)
+  --ports LIST    comma-separated UDP ports (default ${DEFAULT_DISCOVERY_PORTS.join(',')})
+  --help          show this help`;
+
+async function main(): Promise<void> {
+  let host = '0.0.0.0';
+  let ports: readonly number[] = DEFAULT_DISCOVERY_PORTS;
+  try {
+    const flags = parseFlags(process.argv.slice(2), {
+      host: { type: 'string' },
+      ports: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (flags.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    }
+    if (typeof flags.host === 'string') host = parseHost(flags.host);
+    if (typeof flags.ports === 'string') ports = parsePortList(flags.ports);
+  } catch (err) {
+    failStartup(PROG, err);
+  }
+
+  let launched: LaunchedServers;
+  try {
+    launched = await launchDiscoveryServers({ ports, host, timings: timingsFromEnv(), log: (port, line) => console.log(`[${port}] ${line}`) });
+  } catch (err) {
+    failStartup(PROG, err); // e.g. BIND_FAILED: port in use
+  }
+  const boundPorts = launched.servers.map((s) => s.port);
+  onShutdownSignal(async () => {
+    await launched.close();
+    console.log('stopped');
+  });
+  const list = boundPorts.map((p) => `${advertisedHost(host)}:${p}`).join(',');
+  console.log(`natter discovery on UDP ${host} ports ${boundPorts.join(', ')}; clients list all of them: ${list} (or another address of this machine); Ctrl-C stops`);
+}
+
+main().catch((err: unknown) => failStartup(PROG, err));

@@ -1,0 +1,14 @@
+// The one seeded PRNG of the tests and the bench: the same seed gives the same loss
+// pattern, traffic mix or fuzz input on every run and machine.
+
+/** mulberry32: tiny, fast, good enough to make loss patterns reproducible from a seed. Values in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
