@@ -3,10 +3,12 @@
 // and sends what comes out, and retransmits its last message itself.
 //
 // Roles: both peers punch at once, so a fixed rule picks the initiator (isInitiator: the
-// lower peer id). Pattern: IK when the initiator already knows the responder's identity
-// key (peer list, known-peers file): one round trip and the initiator's identity stays
-// hidden from passive observers. XX otherwise. The responder learns which from the first
-// byte of each message, so it never needs to guess what the initiator knew.
+// lower peer id). Patterns: XX, which natter's conversations use today (client/core/
+// secure-link.ts asks for it: neither side needs the other's key in advance), and IK, for an
+// initiator that already knows the responder's identity key — one round trip less and the
+// initiator's identity hidden from passive observers — which nothing uses yet (signed keys in
+// the peer list would allow it). The responder learns the pattern from the first byte of each
+// message, so it never needs to guess what the initiator knew.
 //
 // Identity binding: Noise static keys are the X25519 forms of the Ed25519 identity keys
 // (see identity.ts). Whoever sends their static key also sends their Ed25519 public key as

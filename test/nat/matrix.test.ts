@@ -1,4 +1,4 @@
-// The NAT matrix: natter headless clients in lab namespaces behind Linux NATs (DESIGN §4).
+// The NAT matrix: natter headless clients in lab namespaces behind Linux NATs (docs/MANUAL.md §9).
 // Each case builds its own lab, starts three discovery servers on nl-srv, runs alice in
 // nl-c1 and bob in nl-c2 (or nl-c1b), and tears everything down, on failure too.
 import { test, afterEach } from 'node:test';
