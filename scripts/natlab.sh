@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# natlab: a tiny internet of Linux network namespaces with NAT routers (DESIGN §4).
+# natlab: a tiny internet of Linux network namespaces with NAT routers (docs/MANUAL.md §9).
 #
 #   nl-inet   the "public internet": bridge br0, 203.0.113.0/24 (TEST-NET-3)
 #   nl-srv    server host 203.0.113.10 (discovery servers on 8000-8002)
