@@ -128,7 +128,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   knownPeers(now: number): KnownPeer[] {
     const known = new Map<string, string>();
     for (const p of this.discovery.mergedPeers(now)) known.set(p.id, p.name);
-    for (const c of this.table.all()) if (c.peerId && !known.has(c.peerId)) known.set(c.peerId, c.peerName ?? c.peerId.slice(0, 8));
+    for (const c of this.table.all()) if (c.peerId && c.state !== 'closed' && !known.has(c.peerId)) known.set(c.peerId, c.peerName ?? c.peerId.slice(0, 8));
     return [...known].map(([id, name]) => ({ id, name }));
   }
 
