@@ -18,9 +18,9 @@ export function hhmm(at: number): string {
 export function renderPeerList(entries: PeerEntry[], width: number, focused: boolean): string[] {
   if (entries.length === 0) return [truncate('No other users online', width)].map(escapeTags);
   return entries.map((e) => {
-    const mark = `${e.connected ? '●' : '○'}${TRUST_MARKS[e.lookalike ? 'lookalike' : e.trust]}`;
+    const mark = `${e.connected ? '●' : '○'} ${TRUST_MARKS[e.lookalike ? 'lookalike' : e.trust]}`;
     const unread = e.unread > 0 ? ` (${e.unread})` : '';
-    const name = truncate(e.label, Math.max(1, width - 3 - strWidth(unread)));
+    const name = truncate(e.label, Math.max(1, width - 4 - strWidth(unread)));
     const body = escapeTags(padToWidth(`${mark} ${name}${unread}`, width));
     const dim = e.online || e.connected ? body : `{gray-fg}${body}{/gray-fg}`;
     if (!e.selected) return e.open ? `{bold}${dim}{/bold}` : dim;

@@ -179,9 +179,9 @@ test('look-alike names: short ids beside both, a mark on the suspect, a warning 
   assert.deepEqual(entries.map((e) => e.label), ['bob (b0b000)', 'b\u043eb (f00f00)', 'carol']);
   assert.deepEqual(entries.map((e) => [e.trust, e.lookalike]), [['verified', undefined], ['stranger', BOB.id], ['stranger', undefined]]);
   const rows = renderPeerList(entries, 22, false);
-  assert.match(rows[0] ?? '', /^\{underline\}○✔ bob \(b0b000\)/, 'selected');
-  assert.match(rows[1] ?? '', /^○! b\u043eb \(f00f00\)/);
-  assert.match(rows[2] ?? '', /^○  carol/);
+  assert.match(rows[0] ?? '', /^\{underline\}○ ✔ bob \(b0b000\)/, 'selected');
+  assert.match(rows[1] ?? '', /^○ ! b\u043eb \(f00f00\)/);
+  assert.match(rows[2] ?? '', /^○   carol/);
   m.apply({ event: 'lookalike', peer: FAKE.name, peerId: FAKE.id, like: 'bob', likeId: BOB.id });
   assert.match(m.home.at(-1)?.text ?? '', /b\u043eb \(f00f00\) is a new contact whose name looks like your contact bob \(b0b000\)/);
   m.apply({ event: 'connected', peer: 'carol', peerId: CAROL.id, via: 'direct', addr: '1.2.3.4:5' });
