@@ -43,7 +43,7 @@ export interface ClientEngineOptions {
   randomCid?: () => number;
   /** Randomness for message ids (16 bytes each); injectable for tests. Default: node:crypto. */
   randomBytes?: (n: number) => Uint8Array;
-  /** Pinned peer keys (trust on first use); the edge loads and saves them (see pins.version). */
+  /** Contacts: peer id → proven key, last name, verified or not; the edge loads and saves them (see pins.version). */
   pins?: PinnedKeys;
   /**
    * Wall-clock ms for a monotonic `now`: registration timestamps and pin times. The edge

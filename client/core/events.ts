@@ -35,7 +35,7 @@ export type ClientEvent =
   | { event: 'delivered'; to: string; toId: string; ref?: unknown; msgId: string; seq: number }
   /** `seq` is absent for a message refused before it was numbered (MESSAGE_TOO_LONG). */
   | { event: 'failed'; to: string; toId: string; ref?: unknown; msgId: string; seq?: number; code: FailedCode; message: string; reason: string }
-  /** `code` is HANDSHAKE_FAILED when a rekey or a changed key ended an open conversation. */
+  /** `code` is HANDSHAKE_FAILED when a failed rekey ended an open conversation. */
   | { event: 'disconnected'; peer: string; peerId: string; code: DisconnectedCode | ConnectFailedCode; message: string; reason: string }
   /** Something a peer sent was dropped after it arrived (e.g. a chat payload that does not decode). */
   | { event: 'warning'; code: WarningCode; peer?: string; peerId?: string; message: string }

@@ -34,7 +34,7 @@ export interface ContactMarks {
 }
 
 /** Skeletons cached per name; cleared when it grows past this (names come from the network). */
-const SKELETON_CACHE_MAX = 4096;
+const SKELETON_CACHE_MAX = 16_384;
 
 export class TrustPolicy {
   private readonly skeletons = new Map<string, string>();
@@ -70,6 +70,7 @@ export class TrustPolicy {
 
   /** Known/verified/look-alike marks for one entry of the peer list. */
   marks(id: string, name: string): ContactMarks {
+    if (this.pins.size === 0) return {}; // no contacts: nothing to be, or to look like (the common start)
     const pin = this.pins.get(id);
     const like = this.lookalikeOf(id, name);
     return {

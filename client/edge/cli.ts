@@ -23,7 +23,8 @@ const USAGE = `usage: npm run client -- [options]
   --name NAME           your name as peers see it (default: your login name)
   --servers LIST        discovery servers, host:port,... (default: env NATTER_SERVERS or ${DEFAULT_SERVERS})
   --port P              local UDP port (default: random)
-  --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run)
+  --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run;
+                        a missing default key is refused while contacts know it)
   --headless            JSON lines on stdin/stdout instead of the terminal UI
   --help                this text`;
 
