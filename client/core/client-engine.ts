@@ -29,7 +29,7 @@ import { Introductions } from './introductions.ts';
 import { PinnedKeys } from './pinned-keys.ts';
 import { Presence } from './presence.ts';
 import type { Path } from './punch.ts';
-import { resolvePeer, type KnownPeer } from './resolve-peer.ts';
+import { resolvePeer, resolveWithContacts, unlistedContact, type KnownPeer } from './resolve-peer.ts';
 import { TrustPolicy } from './trust-policy.ts';
 
 export interface ClientEngineOptions {
@@ -132,16 +132,6 @@ export class ClientEngine implements Engine<ClientEvent> {
     return [...known].map(([id, name]) => ({ id, name }));
   }
 
-  /** Online peers first; a contact who is not listed right now (pinned) only when no online peer matches. */
-  private resolveKnown(query: string, now: number): KnownPeer {
-    try {
-      return resolvePeer(query, this.knownPeers(now));
-    } catch (err) {
-      if (!(err instanceof NatterError) || err.code !== 'UNKNOWN_PEER') throw err;
-      return resolvePeer(query, this.pins.list());
-    }
-  }
-
   listPeers(now: number): void {
     this.events.push({ event: 'peers', peers: this.presence.list(now) });
   }
@@ -175,7 +165,7 @@ export class ClientEngine implements Engine<ClientEvent> {
       const peer = open ? { id: open.peerId ?? query, name: open.peerName ?? '?' } : resolvePeer(query, this.knownPeers(now));
       return this.failTooLong(peer.name, peer.id, ref, this.newMsgId());
     }
-    const unlisted = open ? undefined : this.unlistedContact(query, now);
+    const unlisted = open ? undefined : unlistedContact(query, this.knownPeers(now), this.pins.list());
     if (unlisted) return this.failUnreachable(unlisted, ref);
     const conv = open ?? this.connectPeer(query, now, false);
     const peerId = conv.peerId ?? query;
@@ -197,14 +187,14 @@ export class ClientEngine implements Engine<ClientEvent> {
 
   /** `/verify NAME|ID`: the person compared the fingerprint out of band. An ambiguous name throws AMBIGUOUS (use the id). */
   verifyPeer(query: string, now: number): void {
-    const peer = this.resolveKnown(query, now);
+    const peer = resolveWithContacts(query, this.knownPeers(now), this.pins.list());
     const pin = this.trust.verify(peer.id, peer.name, this.wallClock(now));
     this.events.push({ event: 'verified', peer: pin.name, peerId: pin.id, fingerprint: pin.fingerprint });
   }
 
   /** `/whois NAME|ID`: the id, whether its key is known (then its fingerprint) and verified. */
   whois(query: string, now: number): void {
-    const peer = this.resolveKnown(query, now);
+    const peer = resolveWithContacts(query, this.knownPeers(now), this.pins.list());
     this.events.push({ event: 'whois', peer: peer.name, peerId: peer.id, ...this.trust.whois(peer.id) });
   }
 
@@ -361,35 +351,15 @@ export class ClientEngine implements Engine<ClientEvent> {
     }
   }
 
-  /**
-   * The handshake proved the key whose hash is the peer id (secure-link.ts checks it): that is
-   * the whole identity check. The key is pinned by id; a new contact whose name looks like an
-   * earlier contact's is flagged, and the conversation opens all the same.
-   */
+  /** The handshake proved the key that hashes to the id (secure-link.ts): the whole check. Pin it; flag a look-alike new contact; open. */
   private verifyIdentity(conv: Conversation, publicKey: Uint8Array, now: number): void {
     const peerId = peerIdOf(publicKey);
     const name = conv.peerName ?? peerId.slice(0, 8);
     const proven = this.trust.proven(publicKey, name, this.wallClock(now));
-    if (proven.lookalike) {
-      this.events.push({ event: 'lookalike', peer: name, peerId, like: proven.lookalike.name, likeId: proven.lookalike.id });
-    }
+    const like = proven.lookalike;
+    if (like) this.events.push({ event: 'lookalike', peer: name, peerId, like: like.name, likeId: like.id });
     conv.acceptIdentity(now);
     if (proven.isNew) this.afterChange(now); // the peer list's marks may have changed
-  }
-
-  /** A contact (pinned) that no server lists right now and with no conversation open: `query` must not match an online peer. */
-  private unlistedContact(query: string, now: number): KnownPeer | undefined {
-    try {
-      resolvePeer(query, this.knownPeers(now));
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof NatterError) || err.code !== 'UNKNOWN_PEER') return undefined;
-    }
-    try {
-      return resolvePeer(query, this.pins.list());
-    } catch {
-      return undefined; // unknown or ambiguous among contacts: connectPeer reports it
-    }
   }
 
   /** A send to a contact who is not reachable now: `failed` with its ref (never an `error` without it). */

@@ -60,6 +60,10 @@ test('an unsolicited "carol" does not lock out the real carol: two contacts, no 
 
   assert.deepEqual(impersonationAlarms(alice), []);
   assert.equal(alice.all('disconnected').length, 0);
+  for (const c of [mallory, carol]) {
+    const addrs = new Set(alice.all('connected').filter((e) => e.peerId === idOf(c)).map((e) => e.addr));
+    assert.equal(addrs.size, 1, 'each carol kept her one path');
+  }
   assert.equal(alice.all('lookalike').length, 0, 'one name twice is two contacts, not a look-alike');
   alice.send({ cmd: 'whois', peer: idOf(mallory) });
   alice.send({ cmd: 'whois', peer: idOf(carol) });
