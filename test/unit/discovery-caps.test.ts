@@ -13,6 +13,7 @@ import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
 import { candidatesOf, DiscoveryServerEngine, type ServerEngineOptions } from '../../discovery/core/server-engine.ts';
 import { IpCaps, ipKey } from '../../discovery/core/ip-caps.ts';
 import type { RegistryEntry } from '../../discovery/core/registry.ts';
+import { capsFromFlags } from '../../discovery/edge/cli-args.ts';
 
 type Out = { to: Endpoint; msg: Message };
 
@@ -218,5 +219,13 @@ describe('LAN candidates passed on', () => {
       { kind: 'lan', addr: ['100.64.1.2', 4000] },
       { kind: 'lan', addr: ['fe80::1', 4000] },
     ]);
+  });
+});
+
+describe('cap flags', () => {
+  it('--max-ids-per-ip and --max-registrations-per-ip-per-min take whole numbers (0: no cap) and nothing else', () => {
+    assert.deepEqual(capsFromFlags({}), {});
+    assert.deepEqual(capsFromFlags({ 'max-ids-per-ip': '1000', 'max-registrations-per-ip-per-min': '0' }), { maxIdsPerIp: 1000, maxRegistrationsPerIpPerMin: 0 });
+    for (const bad of ['-1', '1.5', 'x', '', '1e3']) assert.throws(() => capsFromFlags({ 'max-ids-per-ip': bad }), /BAD_FLAG|bad --max-ids-per-ip/);
   });
 });
