@@ -5,13 +5,15 @@
 // A household or a CGNAT shares an address, hence 64 and 120, not 1; loopback tests and
 // benches that list many clients from one address raise them (engine options, CLI flags).
 //
-// Memory is one map slot per listing IP: a Map<ip, count> (a small integer, unboxed) and, for
-// the rate, one number per IP that listed something recently (GCRA: the theoretical arrival
-// time, the token bucket's twin in a single number), forgotten once it has refilled.
+// Memory is one slot per listing IP in a compact count table (data/ip-counts.ts: ~16 bytes an
+// IPv4 address) and, for the rate, one number per IP that listed something recently (GCRA:
+// when its allowance is full again, the token bucket's twin in a single number), forgotten
+// once it has refilled.
 
 import { isIP } from 'node:net';
 import { MAX_IDS_PER_IP, MAX_REGISTRATIONS_PER_IP_PER_MIN, MAX_TRACKED_SOURCES } from '../../src/constants.ts';
 import { BoundedMap } from '../data/bounded-map.ts';
+import { IpCounts } from '../data/ip-counts.ts';
 
 export interface IpCapsOptions {
   /** Identities listed at once per IP; Infinity (or 0 from a CLI): no cap. Default MAX_IDS_PER_IP. */
@@ -33,7 +35,7 @@ export class IpCaps {
   readonly maxIds: number;
   readonly maxPerMin: number;
   /** Listed identities per IP key; an IP with none has no slot. */
-  private readonly listed = new Map<string, number>();
+  private readonly listed = new IpCounts();
   /** GCRA: per IP key, when its rate allowance is next full again (ms, the engine's clock). */
   private readonly fullAt = new BoundedMap<string, number>(MAX_TRACKED_SOURCES);
   private readonly intervalMs: number;
@@ -56,7 +58,7 @@ export class IpCaps {
 
   /** Identities listed from `host`'s IP (or its /64). */
   count(host: string): number {
-    return this.listed.get(ipKey(host)) ?? 0;
+    return this.listed.get(ipKey(host));
   }
 
   /**
@@ -66,7 +68,7 @@ export class IpCaps {
   refusal(host: string, replaces: boolean, now: number): IpCapRefusal | undefined {
     if (this.off) return undefined;
     const key = ipKey(host);
-    if (!replaces && (this.listed.get(key) ?? 0) >= this.maxIds) return 'ip-identity-cap';
+    if (!replaces && this.listed.get(key) >= this.maxIds) return 'ip-identity-cap';
     if (this.maxPerMin !== Infinity) {
       // The allowance holds maxPerMin listings; each uses intervalMs of it.
       const full = this.fullAt.peek(key) ?? now;
@@ -79,19 +81,19 @@ export class IpCaps {
   listedAt(host: string, now: number): void {
     if (this.off) return;
     const key = ipKey(host);
-    this.listed.set(key, (this.listed.get(key) ?? 0) + 1);
+    this.listed.add(key, 1);
     if (this.maxPerMin === Infinity) return;
     const full = Math.max(this.fullAt.peek(key) ?? now, now);
     this.fullAt.set(key, Math.ceil(full + this.intervalMs));
+    // Most IPs list one identity, full again in intervalMs: forget those from the old end as we
+    // go (amortised O(1)), so a registration wave does not hold 10 s of them until the sweep.
+    this.fullAt.sweepOldest((f) => f <= now);
   }
 
   /** An identity listed from `host` is gone (left, expired, replaced, or moved to another IP). */
   unlisted(host: string): void {
     if (this.off) return;
-    const key = ipKey(host);
-    const n = (this.listed.get(key) ?? 0) - 1;
-    if (n > 0) this.listed.set(key, n);
-    else this.listed.delete(key);
+    this.listed.add(ipKey(host), -1);
   }
 
   /** Forgets the rate of IPs whose allowance is full again. */
