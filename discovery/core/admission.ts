@@ -9,7 +9,7 @@
 import { endpointKey } from '../../src/address.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import type { DropSink } from './drop-summary.ts';
-import { IP_CAP_ERROR_CODE, type IpCaps } from './ip-caps.ts';
+import { IP_CAP_ERROR_CODE, ipKey, type IpCaps } from './ip-caps.ts';
 import type { Replies } from './outbox.ts';
 import { Bucket, type RateLimits } from './rate-limits.ts';
 import type { RegisterAuthorizer } from './register-auth.ts';
@@ -52,7 +52,7 @@ export class Admission {
     const result = registry.upsert(input, now);
     if (result.displaced) this.forget(result.displaced, 'replaced', now);
     const entry = result.entry;
-    if (ipCaps && (result.isNew || (result.previousObserved && result.previousObserved[0] !== input.observed[0]))) {
+    if (ipCaps && (result.isNew || (result.previousObserved && ipKey(result.previousObserved[0]) !== ipKey(input.observed[0])))) {
       if (result.previousObserved) ipCaps.unlisted(result.previousObserved[0]);
       ipCaps.listedAt(input.observed[0], now);
     }
@@ -90,7 +90,7 @@ export class Admission {
   private refusedByIpCaps(ipCaps: IpCaps, input: AdmitInput, now: number): boolean {
     const { registry, drops, out } = this.deps;
     const existing = registry.get(input.id);
-    if (existing && existing.observed[0] === input.observed[0]) return false; // a refresh, or a new port on the same IP
+    if (existing && ipKey(existing.observed[0]) === ipKey(input.observed[0])) return false; // a refresh, or a new port on the same IP (/64)
     // Another id at this very endpoint is displaced by this one (one socket, one client): the count stays.
     const holder = registry.byEndpoint(input.observed);
     const replaces = holder !== undefined && holder.id !== input.id;
