@@ -64,9 +64,14 @@ export class Introductions {
       out.error(src, from, now, ServerErrorCode.BadRequest, 'cannot connect to yourself', msg.target);
       return;
     }
+    const { consent, targets } = this.deps;
+    // An introduction the target itself asked for (it sent a Connect or a Relay for the
+    // requester within the minute) is no attack on it: a flood aimed at the target cannot
+    // delay the peers it is reaching for.
+    const wanted = consent?.hasAsked(b.id, a.id, now) ?? false;
     // Asking counts even when the target's allowance is spent: the relay may still be needed.
-    this.deps.consent?.ask(a.id, b.id, now);
-    if (this.deps.targets && !this.deps.targets.take(b.id, now)) {
+    consent?.ask(a.id, b.id, now);
+    if (targets && !wanted && !targets.take(b.id, now)) {
       drops.add('connect-target-rate-limited');
       return;
     }

@@ -136,6 +136,14 @@ describe('introductions per target', () => {
     assert.equal(engine.stats().drops['connect-target-rate-limited'], 40 - INTRODUCTIONS_PER_TARGET_BURST);
     for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), at, 2_000);
     assert.equal(toAlice(drain(engine)), 10, 'a second later: 10 more');
+    // A peer alice herself asked for is introduced to her whatever the flood.
+    const friend: Endpoint = ['203.0.113.3', 4000];
+    join(engine, ident(98), 'friend', friend, 2_000);
+    engine.receive(encode({ t: MsgType.Connect, target: ident(98).id }), ['203.0.113.1', 4000], 2_000); // alice asks for her friend
+    drain(engine);
+    for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), at, 2_000);
+    engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), friend, 2_000);
+    assert.equal(drain(engine).filter((o) => o.to[0] === friend[0] && o.msg.t === MsgType.Introduce).length, 1, 'the friend is introduced');
     // Another target has its own allowance.
     join(engine, ident(99), 'carol', ['203.0.113.2', 4000], 2_000);
     engine.receive(encode({ t: MsgType.Connect, target: ident(99).id }), requesters[0] as Endpoint, 2_000);
