@@ -1,6 +1,6 @@
 // A count per IP address, compact: IPv4 addresses (nearly every client) live in an
 // open-addressed table of typed arrays (linear probing, backward-shift deletion: no
-// tombstones), 8 bytes a slot at most 3/4 full, so 100,000 listing addresses cost ~1 MB
+// tombstones), 8 bytes a slot at most 4/5 full, so 100,000 listing addresses cost ~1 MB
 // instead of a Map's ~4.5 MB (measured: a Map<string, number> added ~45 bytes per client to a
 // 100,000-client registry whose budget is 1 KB). Other keys (IPv6 /64 prefixes) use a Map.
 // A key whose count drops to zero is removed.
@@ -57,7 +57,7 @@ export class IpCounts {
       return;
     }
     if (delta <= 0) return;
-    if ((this.used + 1) * 4 > this.keys.length * 3) this.resize(this.bits + 1); // linear probing stays short below 3/4
+    if ((this.used + 1) * 5 > this.keys.length * 4) this.resize(this.bits + 1); // linear probing stays short below 4/5 (used only for new listings)
     this.insert(v4, delta);
   }
 
