@@ -90,7 +90,8 @@ export class Admission {
   private refusedByIpCaps(ipCaps: IpCaps, input: AdmitInput, now: number): boolean {
     const { registry, drops, out } = this.deps;
     const existing = registry.get(input.id);
-    if (existing && ipKey(existing.observed[0]) === ipKey(input.observed[0])) return false; // a refresh, or a new port on the same IP (/64)
+    // A refresh (the heartbeat path: plain string comparison first), or a new port on the same IP (/64).
+    if (existing && (existing.observed[0] === input.observed[0] || ipKey(existing.observed[0]) === ipKey(input.observed[0]))) return false;
     // Another id at this very endpoint is displaced by this one (one socket, one client): the count stays.
     const holder = registry.byEndpoint(input.observed);
     const replaces = holder !== undefined && holder.id !== input.id;
