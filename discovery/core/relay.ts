@@ -73,12 +73,14 @@ export class Relay {
     }
     const { consent, targets } = this.deps;
     if (consent) {
-      consent.ask(source.id, target.id, now);
       if (!consent.hasAsked(target.id, source.id, now)) {
-        // The target never asked for the sender (or not for a minute): not a conversation it wants.
+        // The target never asked for the sender (or not for a minute): not a conversation it
+        // wants. The sender's asking is still noted (apart), so the target's own relay answers it.
+        consent.askUnanswered(source.id, target.id, now);
         drops.add('relay-not-consented');
         return;
       }
+      consent.ask(source.id, target.id, now);
     }
     if (targets && !targets.take(target.id, now)) {
       drops.add('relay-target-rate-limited');

@@ -12,6 +12,7 @@ import { signRegistration } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
 import { candidatesOf, DiscoveryServerEngine, type ServerEngineOptions } from '../../discovery/core/server-engine.ts';
 import { IpCaps, ipKey } from '../../discovery/core/ip-caps.ts';
+import { RelayConsent } from '../../discovery/core/relay-consent.ts';
 import type { RegistryEntry } from '../../discovery/core/registry.ts';
 import { capsFromFlags } from '../../discovery/edge/cli-args.ts';
 
@@ -199,6 +200,21 @@ describe('relay consent', () => {
     for (let i = 0; i < 20; i++) got += relay(engine, B, 0, 1_000).length + relay(engine, M, 0, 1_000).length;
     assert.equal(got, 10, 'the burst, shared');
     assert.equal(engine.stats().drops['relay-target-rate-limited'], 30);
+  });
+});
+
+describe('RelayConsent', () => {
+  it('keeps unanswered relay attempts apart: a flood of them cannot push out established pairs', () => {
+    const consent = new RelayConsent(60_000, 8);
+    consent.ask('alice', 'bob', 0); // a Connect
+    consent.askUnanswered('bob', 'alice', 0); // bob's relay before... still asking
+    for (let i = 0; i < 1_000; i++) consent.askUnanswered('mallory', `victim${i}`, 1);
+    assert.ok(consent.hasAsked('alice', 'bob', 2), 'the Connect is still on record');
+    assert.ok(!consent.hasAsked('bob', 'alice', 2), 'an unanswered attempt may be pushed out by others');
+    assert.ok(consent.hasAsked('mallory', 'victim999', 2));
+    assert.ok(consent.size <= 8 + 2);
+    consent.sweep(60_002);
+    assert.equal(consent.size, 0, 'everything older than the window goes');
   });
 });
 
