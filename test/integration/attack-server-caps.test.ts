@@ -68,6 +68,11 @@ class Puppet {
     return new Map(this.client.servers.map((s) => [s.addr[1], [...s.peers.keys()]]));
   }
 
+  /** Every server's list has been walked to its last page (its version is known). */
+  walkedAll(): boolean {
+    return this.client.servers.every((s) => s.ver !== undefined && s.walk === undefined);
+  }
+
   /** Servers that list this identity (its address proven there). */
   listedOn(): Endpoint[] {
     return this.client.servers.filter((s) => s.proven).map((s) => s.addr);
@@ -89,8 +94,8 @@ class Puppet {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Opens `n` puppets on `host`, pumps them for `ms` (they register), and returns them still open. */
-async function puppets(host: string, names: (i: number) => string, n: number, servers: Endpoint[], ms: number): Promise<Puppet[]> {
-  const all = await Promise.all(Array.from({ length: n }, (_, i) => Puppet.open(host, names(i), servers)));
+async function puppets(host: string, names: (i: number) => string, n: number, servers: Endpoint[], ms: number, peerListPollMs?: number): Promise<Puppet[]> {
+  const all = await Promise.all(Array.from({ length: n }, (_, i) => Puppet.open(host, names(i), servers, peerListPollMs)));
   const until = Date.now() + ms;
   while (Date.now() < until) {
     for (const p of all) p.pump();
@@ -162,8 +167,11 @@ test('2,000 identities from one host, 689 named "bob": each server lists at most
   }
   assert.equal(all.length, 2_000);
   // Each server's own list, walked by an observer on another address.
-  const [observer] = await puppets('127.0.0.5', () => 'observer', 1, endpoints, 2_000);
+  const [observer] = await puppets('127.0.0.5', () => 'observer', 1, endpoints, 1_000, 300);
   assert.ok(observer);
+  // Until it has walked every server's list to the end at least once.
+  for (const until = Date.now() + 10_000; Date.now() < until && !observer.walkedAll(); await sleep(100)) observer.pump();
+  assert.ok(observer.walkedAll(), 'the observer walked every list');
   const attackerIds = new Set(all.map((p) => p.identity.id));
   for (const [port, ids] of observer.listsOf()) {
     const listed = ids.filter((id) => attackerIds.has(id)).length;
