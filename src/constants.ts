@@ -179,6 +179,29 @@ export const MAX_REPLAY_GUARD_ENTRIES = 100_000;
 /** How often the server sweeps idle sources, stale pending registrations and old replay records. */
 export const SERVER_SWEEP_INTERVAL_MS = 10_000;
 
+// ---- server caps (per source IP, per target, relay consent) ----
+/**
+ * Identities listed at once from one source IP (an IPv6 /64 counts as one): a household or a
+ * CGNAT shares an address, but one host must not flood the list (2,000 identities from one
+ * host, 689 named "bob", made `connect bob` ambiguous for everyone). 0 (engine: Infinity): no cap.
+ */
+export const MAX_IDS_PER_IP = 64;
+/** New listings per source IP per minute (a burst of all of them, refilled evenly): stops churning through the cap. */
+export const MAX_REGISTRATIONS_PER_IP_PER_MIN = 120;
+/** Introductions sent to one target per second, whoever asks: each makes the target punch (a requester's own limit is CONNECT_RATE_PER_S). */
+export const INTRODUCTIONS_PER_TARGET_RATE_PER_S = 10;
+/** Introduction burst per target: three servers, several people opening a conversation at once. */
+export const INTRODUCTIONS_PER_TARGET_BURST = 20;
+/** The relay forwards A -> B only if B asked for A (a Connect, or a Relay to A) this recently; A's asking is refreshed by every Relay. */
+export const RELAY_CONSENT_MS = 60_000;
+/** "A asked for B" records kept at once (oldest forgotten first): ~200 bytes each, bounded memory. */
+export const MAX_RELAY_CONSENTS = 100_000;
+/** Relayed datagrams one target may receive per second from all its consenting peers (two conversations at the per-sender rate). */
+export const RELAY_TARGET_RATE_PER_S = 400;
+export const RELAY_TARGET_BURST = 800;
+/** Targets (of introductions or relayed datagrams) holding a bucket at once; a bucket that is full again is forgotten. */
+export const MAX_TRACKED_TARGETS = 50_000;
+
 // ---- client hardening ----
 /** Conversations opened by someone else (an unsolicited Punch) that may be connecting at once. */
 export const MAX_INBOUND_CONNECTING = 32;

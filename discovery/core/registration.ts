@@ -68,7 +68,7 @@ export class Registration {
     if (src === undefined || this.deps.isProven(src, from)) {
       // The address already echoed a token (a rename, a re-register after a lost reply): list at once.
       this.pending.delete(msg.id);
-      admission.admit({ id: msg.id, name: msg.name, lan: msg.lan, observed: from }, now);
+      if (!admission.admit({ id: msg.id, name: msg.name, lan: msg.lan, observed: from }, now)) return; // refused by a cap per IP
       out.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs, token, proven: true });
       return;
     }
@@ -96,7 +96,7 @@ export class Registration {
       drops.add('heartbeat-rate-limited');
       return;
     }
-    let listed: RegistryEntry;
+    let listed: RegistryEntry | undefined;
     if (here) {
       listed = admission.admit({ id: entry.id, name: entry.name, lan: entry.lan, observed: from }, now);
     } else {
@@ -109,6 +109,7 @@ export class Registration {
       this.pending.delete(msg.id);
       listed = admission.admit({ id: msg.id, name: pending.name, lan: pending.lan, observed: from }, now);
     }
+    if (!listed) return; // refused by a cap per IP
     // The address is proven (src.proven above): no amplification budget applies.
     const reuse = cached && listed === entry;
     const token = reuse ? registry.local.token(listed) : tokens.issue(msg.id, from, now);

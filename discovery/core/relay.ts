@@ -2,6 +2,9 @@
 // datagrams between two listed peers, rate-limited per sending identity. It also tracks the
 // pairs it relays for, so the event stream can say when relaying starts (the first datagram
 // for a pair) and stops (the pair idle for RELAY_IDLE_STOP_MS, a sans-IO timer).
+// It carries traffic only between two peers who have both asked to reach each other recently
+// (relay-consent.ts: a Connect, or a Relay, for the other), and caps what one target receives
+// from all its senders together, besides each sender's own rate.
 
 import { RELAY_BURST_DATAGRAMS, RELAY_RATE_PER_S } from '../../src/constants.ts';
 import { MsgType, type Endpoint, type MessageOf } from '../../src/wire.ts';
@@ -10,7 +13,9 @@ import type { DropSink } from './drop-summary.ts';
 import { ServerErrorCode, type Replies } from './outbox.ts';
 import { Bucket, type RateLimits } from './rate-limits.ts';
 import type { Registry } from './registry.ts';
+import type { RelayConsent } from './relay-consent.ts';
 import { peerRef, type RelayPairView, type ServerEvent } from './server-events.ts';
+import type { TargetBuckets } from './target-limits.ts';
 
 /** A pair nothing was relayed for (either way) this long has stopped relaying. */
 export const RELAY_IDLE_STOP_MS = 30_000;
@@ -26,6 +31,10 @@ export interface RelayDeps {
   ratePerS?: number;
   burst?: number;
   idleStopMs?: number;
+  /** Who asked for whom; without it every listed pair may relay (tests of the relay alone). */
+  consent?: RelayConsent;
+  /** Relayed datagrams per target id, from all senders together; unlimited when absent. */
+  targets?: TargetBuckets;
 }
 
 export class Relay {
@@ -60,6 +69,21 @@ export class Relay {
     if (!target) {
       drops.add('relay-unknown-peer');
       out.error(undefined, from, now, ServerErrorCode.UnknownPeer, 'relay target is not on this server', msg.to);
+      return;
+    }
+    const { consent, targets } = this.deps;
+    if (consent) {
+      if (!consent.hasAsked(target.id, source.id, now)) {
+        // The target never asked for the sender (or not for a minute): not a conversation it
+        // wants. The sender's asking is still noted (apart), so the target's own relay answers it.
+        consent.askUnanswered(source.id, target.id, now);
+        drops.add('relay-not-consented');
+        return;
+      }
+      consent.ask(source.id, target.id, now);
+    }
+    if (targets && !targets.take(target.id, now)) {
+      drops.add('relay-target-rate-limited');
       return;
     }
     if (!out.send(target.observed, { t: MsgType.Relayed, from: source.id, data: msg.data })) return;

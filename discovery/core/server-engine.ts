@@ -61,6 +61,7 @@ import { Registration } from './registration.ts';
 import type { Registry, RegistryEntry } from './registry.ts';
 import { Relay } from './relay.ts';
 import type { AmplificationStats, ServerEvent, ServerSnapshot, ServerStats } from './server-events.ts';
+import { ServerCaps, type ServerCapsOptions } from './server-caps.ts';
 import { buildSnapshot } from './server-snapshot.ts';
 import { SourceAccounts, type SourceAccount } from './source-accounts.ts';
 
@@ -69,7 +70,8 @@ export type { AmplificationStats, PeerRef, ServerEvent, ServerSnapshot, ServerSt
 export { ServerErrorCode } from './outbox.ts';
 export { candidatesOf } from './introductions.ts';
 
-export interface ServerEngineOptions {
+/** Caps (server-caps.ts): maxIdsPerIp, maxRegistrationsPerIpPerMin, per-target introduction and relay rates, relay consent window. */
+export interface ServerEngineOptions extends ServerCapsOptions {
   /** Defaults to a MemoryRegistry with the timings' registryEntryTtlMs. */
   registry?: Registry;
   /** Timer overrides (the TTL told to clients in Registered is registryEntryTtlMs; keep it the registry's). */
@@ -108,6 +110,7 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   private readonly registration: Registration;
   private readonly introductions: Introductions;
   private readonly relay: Relay;
+  private readonly caps: ServerCaps;
   private readonly events = new Fifo<ServerEvent>(SERVER_EVENT_QUEUE_MAX);
   private nextSweepAt: number | undefined;
   private datagramsIn = 0;
@@ -124,17 +127,20 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
     const limits = (this.limits = new RateLimits(registry.local));
     const sources = this.sources;
     const out = (this.out = new Outbox({ drops, sources, isListed: (at) => registry.byEndpoint(at) !== undefined, takeErrorReply: (now) => limits.takeErrorReply(now) }));
-    const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit }));
+    const caps = (this.caps = new ServerCaps(options));
+    const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit, ipCaps: caps.ip, drops, out }));
     const tokens = new AddressTokens(options.tokenSecret);
     const isProven = (src: SourceAccount, from: Endpoint): boolean => out.isProven(src, from);
     this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, isProven });
-    this.introductions = new Introductions({ registry, limits, out, drops, emit });
+    this.introductions = new Introductions({ registry, limits, out, drops, emit, targets: caps.introductionTargets, consent: caps.consent });
     this.relay = new Relay({
       registry,
       limits,
       out,
       drops,
       emit,
+      consent: caps.consent,
+      targets: caps.relayTargets,
       ...(options.relayRatePerS !== undefined ? { ratePerS: options.relayRatePerS } : {}),
       ...(options.relayBurst !== undefined ? { burst: options.relayBurst } : {}),
       ...(options.relayIdleStopMs !== undefined ? { idleStopMs: options.relayIdleStopMs } : {}),
@@ -150,7 +156,7 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
     for (const entry of this.registry.expire(now)) this.admission.forget(entry, 'expired', now);
     if (this.nextSweepAt !== undefined && now >= this.nextSweepAt) {
       this.sweep(now);
-      this.nextSweepAt = this.sources.size + this.registration.pendingCount + this.limits.size > 0 ? now + SERVER_SWEEP_INTERVAL_MS : undefined;
+      this.nextSweepAt = this.sources.size + this.registration.pendingCount + this.limits.size + this.caps.size > 0 ? now + SERVER_SWEEP_INTERVAL_MS : undefined;
     }
     this.relay.handleTimeout(now);
     const summary = this.drops.poll(now);
@@ -256,6 +262,7 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
     this.sources.sweep(now);
     this.limits.sweep(now);
     this.registration.sweep(now);
+    this.caps.sweep(now);
     if (this.authorizer instanceof SignedRegistrations) this.authorizer.sweep(this.wallClock(now));
   }
 

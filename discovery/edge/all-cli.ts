@@ -3,7 +3,7 @@
 
 import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
 import { timingsFromEnv } from '../../src/net/env-timings.ts';
-import { advertisedHost, failStartup, onShutdownSignal, parseFlags, parseHost, parsePortList } from './cli-args.ts';
+import { advertisedHost, CAP_FLAGS, CAP_USAGE, capsFromFlags, failStartup, onShutdownSignal, parseFlags, parseHost, parsePortList } from './cli-args.ts';
 import { launchDiscoveryServers, type LaunchedServers } from './launcher.ts';
 
 const PROG = 'natter-discovery-all';
@@ -11,16 +11,19 @@ const USAGE = `usage: npm run discovery:all -- [--host ADDR] [--ports ${DEFAULT_
 
   --host ADDR     IP address to bind (default 0.0.0.0: every IPv4 interface)
   --ports LIST    comma-separated UDP ports (default ${DEFAULT_DISCOVERY_PORTS.join(',')})
+${CAP_USAGE}
   --help          show this help`;
 
 async function main(): Promise<void> {
   let host = '0.0.0.0';
+  let caps: ReturnType<typeof capsFromFlags> = {};
   let ports: readonly number[] = DEFAULT_DISCOVERY_PORTS;
   try {
     const flags = parseFlags(process.argv.slice(2), {
       host: { type: 'string' },
       ports: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...CAP_FLAGS,
     });
     if (flags.help) {
       process.stdout.write(`${USAGE}\n`);
@@ -28,13 +31,14 @@ async function main(): Promise<void> {
     }
     if (typeof flags.host === 'string') host = parseHost(flags.host);
     if (typeof flags.ports === 'string') ports = parsePortList(flags.ports);
+    caps = capsFromFlags(flags);
   } catch (err) {
     failStartup(PROG, err);
   }
 
   let launched: LaunchedServers;
   try {
-    launched = await launchDiscoveryServers({ ports, host, timings: timingsFromEnv(), log: (port, line) => console.log(`[${port}] ${line}`) });
+    launched = await launchDiscoveryServers({ ports, host, timings: timingsFromEnv(), engine: caps, log: (port, line) => console.log(`[${port}] ${line}`) });
   } catch (err) {
     failStartup(PROG, err); // e.g. BIND_FAILED: port in use
   }

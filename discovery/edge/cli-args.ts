@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
+import { MAX_IDS_PER_IP, MAX_REGISTRATIONS_PER_IP_PER_MIN } from '../../src/constants.ts';
 import { NatterError } from '../../src/errors.ts';
 
 export function parsePort(text: string): number {
@@ -27,6 +28,33 @@ export function parseHost(text: string): string {
   const host = text === 'localhost' ? '127.0.0.1' : text;
   if (!isIP(host)) throw new NatterError('BAD_FLAG', `bad host "${text}": expected an IP address such as 0.0.0.0 or 127.0.0.1`);
   return host;
+}
+
+/** A count for a cap flag: a whole number >= 0 (0: no cap). */
+export function parseCapCount(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new NatterError('BAD_FLAG', `bad --${flag} "${text}": expected a whole number (0: no cap)`);
+  return n;
+}
+
+/** The caps per source IP, as flags of both server CLIs. */
+export const CAP_FLAGS = {
+  'max-ids-per-ip': { type: 'string' },
+  'max-registrations-per-ip-per-min': { type: 'string' },
+} as const;
+
+export const CAP_USAGE = `  --max-ids-per-ip N      identities listed at once per source IP (default ${MAX_IDS_PER_IP}; 0: no cap)
+  --max-registrations-per-ip-per-min N
+                          new identities listed per source IP a minute (default ${MAX_REGISTRATIONS_PER_IP_PER_MIN}; 0: no cap)`;
+
+/** The engine options the cap flags ask for (absent flags: the defaults). */
+export function capsFromFlags(flags: Record<string, string | boolean | undefined>): { maxIdsPerIp?: number; maxRegistrationsPerIpPerMin?: number } {
+  const ids = flags['max-ids-per-ip'];
+  const rate = flags['max-registrations-per-ip-per-min'];
+  return {
+    ...(typeof ids === 'string' ? { maxIdsPerIp: parseCapCount('max-ids-per-ip', ids) } : {}),
+    ...(typeof rate === 'string' ? { maxRegistrationsPerIpPerMin: parseCapCount('max-registrations-per-ip-per-min', rate) } : {}),
+  };
 }
 
 /** node:util parseArgs, with its errors turned into one-line BAD_FLAG errors. */

@@ -2,7 +2,7 @@
 
 import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
 import { timingsFromEnv } from '../../src/net/env-timings.ts';
-import { advertisedHost, failStartup, onShutdownSignal, parseFlags, parseHost, parsePort } from './cli-args.ts';
+import { advertisedHost, CAP_FLAGS, CAP_USAGE, capsFromFlags, failStartup, onShutdownSignal, parseFlags, parseHost, parsePort } from './cli-args.ts';
 import { startDiscoveryServer } from './server.ts';
 
 const PROG = 'natter-discovery';
@@ -10,6 +10,7 @@ const USAGE = `usage: npm run discovery -- [--port N] [--host ADDR]
 
   --port N     UDP port to listen on (default 8000; 0 lets the OS choose)
   --host ADDR  IP address to bind (default 0.0.0.0: every IPv4 interface)
+${CAP_USAGE}
   --help       show this help
 
 Clients register, list peers, get introduced and, when punching fails, relay through it.`;
@@ -17,11 +18,13 @@ Clients register, list peers, get introduced and, when punching fails, relay thr
 async function main(): Promise<void> {
   let port = DEFAULT_DISCOVERY_PORTS[0] ?? 8000;
   let host = '0.0.0.0';
+  let caps: ReturnType<typeof capsFromFlags> = {};
   try {
     const flags = parseFlags(process.argv.slice(2), {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...CAP_FLAGS,
     });
     if (flags.help) {
       process.stdout.write(`${USAGE}\n`);
@@ -29,13 +32,14 @@ async function main(): Promise<void> {
     }
     if (typeof flags.port === 'string') port = parsePort(flags.port);
     if (typeof flags.host === 'string') host = parseHost(flags.host);
+    caps = capsFromFlags(flags);
   } catch (err) {
     failStartup(PROG, err);
   }
 
   let server;
   try {
-    server = await startDiscoveryServer({ port, host, timings: timingsFromEnv() });
+    server = await startDiscoveryServer({ port, host, timings: timingsFromEnv(), engine: caps });
   } catch (err) {
     failStartup(PROG, err); // e.g. BIND_FAILED: port in use
   }

@@ -13,7 +13,26 @@ export interface DiscoveryServerStats extends ServerStats {
 }
 
 const short = (id: string): string => id.slice(0, 8);
-const who = (p: { id: string; name: string }): string => `${p.name} (${short(p.id)})`;
+/**
+ * Characters that could make a name look like something else in a log line: controls (C0, C1),
+ * format characters (bidi overrides and isolates, zero-width), line and paragraph separators,
+ * unassigned and private-use code points, and every space but U+0020.
+ */
+const DECEPTIVE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+/** Each UTF-16 unit as \uXXXX (astral private-use and unassigned code points are two). */
+const escaped = (c: string): string =>
+  c
+    .split('')
+    .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .join('');
+/**
+ * A name as a JSON string literal with every deceptive character escaped: free text cannot
+ * end the quote, fake an id or an address, start a new line or reorder what follows.
+ */
+export function quoteName(name: string): string {
+  return JSON.stringify(name).replace(DECEPTIVE, escaped);
+}
+const who = (p: { id: string; name: string }): string => `${quoteName(p.name)} (${short(p.id)})`;
 const at = (e: Endpoint): string => endpointToString(e);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 const byReason = (counts: Record<string, number>): string =>
@@ -31,7 +50,7 @@ export function describe(ev: ServerEvent): string {
     case 'endpoint':
       return `moved   ${who(ev.peer)} ${at(ev.previous)} -> ${at(ev.peer.observed)}`;
     case 'rename':
-      return `rename  ${ev.previousName} -> ${who(ev.peer)}`;
+      return `rename  ${quoteName(ev.previousName)} -> ${who(ev.peer)}`;
     case 'introduction':
       return `intro   ${who(ev.from)} at ${at(ev.from.observed)} <-> ${who(ev.to)} at ${at(ev.to.observed)}`;
     case 'relay_start':

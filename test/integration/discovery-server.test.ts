@@ -134,7 +134,7 @@ describe('discovery server over loopback UDP', () => {
     const after = await bob.next(MsgType.PeerList);
     assert.deepEqual(after.peers.map((p) => p.name), ['bob']);
 
-    assert.ok(lines.some((l) => l.startsWith('join') && l.includes(`alice (${idA.slice(0, 8)})`) && l.includes(`127.0.0.1:${alice.port}`)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('join') && l.includes(`"alice" (${idA.slice(0, 8)})`) && l.includes(`127.0.0.1:${alice.port}`)), lines.join('\n'));
     assert.ok(lines.some((l) => l.startsWith('leave') && l.includes('alice')), lines.join('\n'));
     const stats = server.stats();
     assert.equal(stats.online, 1);
