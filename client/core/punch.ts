@@ -4,7 +4,7 @@
 // answer. The first candidate that answers wins (ICE-lite); the conversation decides what a
 // win means (a relay win keeps direct probing alive in the background, to upgrade later).
 
-import { PUNCH_SCHEDULE_MS, PUNCH_STEADY_INTERVAL_MS } from '../../src/constants.ts';
+import { MAX_DIRECT_CANDIDATES, PUNCH_SCHEDULE_MS, PUNCH_STEADY_INTERVAL_MS } from '../../src/constants.ts';
 import { endpointKey } from '../../src/address.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
 import type { Endpoint } from '../../src/wire.ts';
@@ -20,6 +20,8 @@ export type PunchTimings = Pick<Timings, 'punchTimeoutMs' | 'relayFallbackAfterM
 
 export class PunchScheduler {
   private readonly direct = new Map<string, Endpoint>();
+  /** Which of the direct candidates came from the peer's own datagrams (peer-reflexive). */
+  private readonly reflexive = new Set<string>();
   private readonly relays = new Map<string, Endpoint>();
   private readonly timings: PunchTimings;
   private startedAt: number;
@@ -54,10 +56,21 @@ export class PunchScheduler {
     this.keepGoing = keepGoing;
   }
 
-  addDirect(_kind: CandidateKind, addr: Endpoint): void {
+  /**
+   * Adds a direct candidate; at most MAX_DIRECT_CANDIDATES, so no introduction aims us at a
+   * long list of third parties. When full, an address the peer's own datagram came from
+   * takes the place of the oldest introduced one; other newcomers are ignored.
+   */
+  addDirect(kind: CandidateKind, addr: Endpoint): void {
     const key = endpointKey(addr);
     // The same address can be both public and LAN (loopback, or a host without NAT): probe it once.
     if (this.direct.has(key)) return;
+    if (this.direct.size >= MAX_DIRECT_CANDIDATES) {
+      const victim = kind === 'peer-reflexive' ? [...this.direct.keys()].find((k) => !this.reflexive.has(k)) : undefined;
+      if (victim === undefined) return;
+      this.direct.delete(victim);
+    }
+    if (kind === 'peer-reflexive') this.reflexive.add(key);
     this.direct.set(key, addr);
     this.fresh.push({ kind: 'direct', addr });
   }
