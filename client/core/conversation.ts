@@ -161,6 +161,7 @@ export class Conversation {
       this.heardFrom(path, bytes);
       return this.checkPath(path, now);
     }
+    if (this.link.handshaking && remoteCid !== this.remoteCid) return this.drops.add('punch-ack-cid-mid-handshake');
     this.remoteCid = remoteCid;
     this.liveness.heard(now);
     this.path = path;

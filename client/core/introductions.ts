@@ -116,6 +116,9 @@ export class Introductions {
     }
     if (!conv) conv = live ?? this.table.openInbound(m.from, m.name, now);
     if (!conv) return this.drop('inbound-attempt-limited');
+    // Once a path is confirmed and the handshake runs, this attempt's peer cid is settled: a
+    // Punch under another cid (a stale conversation of the peer's, or a forgery) is not ours.
+    if (conv.link.handshaking && conv.remoteCid !== undefined && conv.remoteCid !== m.cid) return this.drop('punch-cid-mid-handshake');
     if (!this.table.isReplacement(conv)) conv.peerName = m.name;
     conv.remoteCid = m.cid;
     // Answer where the probe came from (peer-reflexive): that is what lets a peer behind a
