@@ -198,6 +198,8 @@ export const MAX_PATH_CHECKS = 4;
 export const UNVALIDATED_SEND_FACTOR = 3;
 /** Pending conversations that may replace a live one with the same peer (a peer that restarted), per peer. */
 export const MAX_REPLACEMENTS_PER_PEER = 2;
+/** Direct probes of one punch attempt (a burst and its steady tail, all candidates): 3 candidates through a whole attempt fit. */
+export const MAX_PROBES_PER_ATTEMPT = 64;
 /** Direct candidates one conversation probes: an introduction cannot aim it at a long list of third parties. */
 export const MAX_DIRECT_CANDIDATES = 8;
 /** Punch probes to one address (any conversation), as a token bucket: burst, then per second. A whole honest attempt fits. */

@@ -4,7 +4,7 @@
 // answer. The first candidate that answers wins (ICE-lite); the conversation decides what a
 // win means (a relay win keeps direct probing alive in the background, to upgrade later).
 
-import { MAX_DIRECT_CANDIDATES, PUNCH_SCHEDULE_MS, PUNCH_STEADY_INTERVAL_MS } from '../../src/constants.ts';
+import { MAX_DIRECT_CANDIDATES, MAX_PROBES_PER_ATTEMPT, PUNCH_SCHEDULE_MS, PUNCH_STEADY_INTERVAL_MS } from '../../src/constants.ts';
 import { endpointKey } from '../../src/address.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
 import type { Endpoint } from '../../src/wire.ts';
@@ -37,6 +37,8 @@ export class PunchScheduler {
   /** Recovery of a live conversation never times out here: the peer-silence timer ends it. */
   private keepGoing = false;
   private timedOut = false;
+  /** Direct probes sent in this attempt's burst and steady rounds (at most MAX_PROBES_PER_ATTEMPT). */
+  private probesSent = 0;
 
   constructor(now: number, timings?: Partial<Timings>) {
     this.timings = withTimings(timings);
@@ -54,6 +56,7 @@ export class PunchScheduler {
     this.upgrading = false;
     this.timedOut = false;
     this.keepGoing = keepGoing;
+    this.probesSent = 0;
   }
 
   /**
@@ -105,7 +108,9 @@ export class PunchScheduler {
       return direct;
     }
     const relayAt = this.startedAt + this.timings.relayFallbackAfterMs;
-    const all = direct;
+    // However many candidates and however long: a bounded number of probes per attempt.
+    const all = direct.slice(0, Math.max(0, MAX_PROBES_PER_ATTEMPT - this.probesSent));
+    this.probesSent += all.length;
     if (now >= relayAt) for (const server of this.relays.values()) all.push({ kind: 'relay', server });
     this.step++;
     const offset = PUNCH_SCHEDULE_MS[this.step];
