@@ -12,10 +12,8 @@
 // - src/reliability/path-sender.ts: the streams, and the one window they share on the path;
 // - chat-stream.ts: chat messages on stream 0 (payloads, msgId and seq, delivered/failed);
 // - path-validation.ts: the sealed path check an address must pass before the path moves.
-//
-// Once a session exists (the handshake completed), nothing in clear changes it: a Punch,
-// PunchAck, Handshake or Introduce never moves the path, changes the peer's cid or renames
-// the peer. They may only start a path check, whose answer is sealed (see path-validation.ts).
+// Once the handshake completed, nothing in clear (Punch, PunchAck, Handshake, Introduce) moves
+// the path, changes the peer's cid or renames the peer: at most it starts a path check.
 
 import { randomBytes } from 'node:crypto';
 import { DropCounter } from '../../src/codec.ts';
@@ -124,11 +122,7 @@ export class Conversation {
     return this.chat.hasPending() || this.sender.hasUnacked();
   }
 
-  /**
-   * A new session with the same peer replaces this one (see conversation-table.ts): it ends
-   * without a word (no event, no failure, no Bye: the new session is the peer's news), and
-   * hands back the messages the peer has not acknowledged, to go on the new one.
-   */
+  /** A new session with the peer replaces this one: it ends silently and hands back what the peer has not acknowledged. */
   retire(): OutgoingChat[] {
     if (this.state === 'closed') return [];
     const moved = this.chat.takeUnacked();
@@ -151,9 +145,8 @@ export class Conversation {
   // ---- path establishment ----
 
   /**
-   * A probe answered on `path` for our current cid (a PunchAck of `bytes`). Before the
-   * session this is first contact: the path is taken and the handshake starts. After it, the
-   * ack is plaintext and proves nothing: it may only start a check of `path`.
+   * A probe answered on `path` for our current cid (a PunchAck of `bytes`). First contact takes
+   * the path and starts the handshake; after the session, the plaintext ack only starts a check.
    */
   confirmPath(path: Path, remoteCid: number, now: number, bytes = 0): void {
     if (this.hasSession) {
@@ -183,8 +176,7 @@ export class Conversation {
   receiveHandshake(msg: MessageOf<typeof MsgType.Handshake>, via: Path, now: number): void {
     if (this.state === 'closed') return;
     if (this.hasSession) {
-      // Only a repeat of the peer's last message (our answer was lost) is answered, for the
-      // peer's cid and on our path: a handshake in clear never changes a session.
+      // Only a repeat of the peer's last message (our answer was lost), answered on our path.
       if (msg.scid !== this.remoteCid || !this.path) return this.drops.add('handshake-after-session');
       const again = this.link.receiveHandshake(msg.data, this.peerId, now);
       if (again?.reply) this.emitSend(this.path, { t: MsgType.Handshake, cid: msg.scid, scid: this.localCid, data: again.reply }, now);
@@ -230,11 +222,7 @@ export class Conversation {
     return this.isCurrent(path) || this.checks.spend(path, bytes);
   }
 
-  /**
-   * Something suggests the peer can be reached on `path` (a new source of authentic frames, a
-   * Punch or PunchAck from there): check it with a sealed challenge. Our own path is checked
-   * only while it is suspect (stale), to confirm it came back.
-   */
+  /** The peer may be reachable on `path` (authentic frames, a Punch or PunchAck came from there): check it. Our own path only while stale. */
   checkPath(path: Path, now: number): void {
     if (!this.hasSession || this.state === 'closed') return;
     if (this.isCurrent(path) && !this.liveness.recovering) return;
