@@ -8,9 +8,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientEngine } from '../../client/core/client-engine.ts';
+import type { Conversation, ConversationOutput } from '../../client/core/conversation.ts';
 import { ConversationTable } from '../../client/core/conversation-table.ts';
 import { MAX_REPLACEMENTS_PER_PEER } from '../../src/constants.ts';
+import { decode } from '../../src/codec.ts';
 import { Identity } from '../../src/crypto/identity.ts';
+import { MsgType } from '../../src/wire.ts';
 import { Recorded, SERVERS, connectPair } from '../helpers/sim-clients.ts';
 import { chat, ConversationPair, identityA } from './helpers/conversation-pair.ts';
 
@@ -32,10 +35,20 @@ describe('session replacement', () => {
     w.net.run(w.net.now + 2_000);
     assert.equal(a.engine.conversationWith(w.b.id), old, 'the old session stays while nothing proves a restart');
 
+    // While bob's handshake does not get through, alice keeps the old session (her own
+    // re-introduction finds the new bob too: his Punches alone replace nothing).
+    const port = 4100;
+    let blockHandshakes = true;
+    const receive = a.receive.bind(a);
+    a.receive = (bytes, from, now) => {
+      const d = decode(bytes);
+      const blocked = d.ok && ((from[1] === port && d.msg.t === MsgType.Handshake) || d.msg.t === MsgType.Relayed);
+      if (blockHandshakes && blocked) return;
+      receive(bytes, from, now);
+    };
     // bob restarts with the same key, on another port, and dials alice.
     const identity = Identity.fromSeed(new Uint8Array(32).fill(2)) as Identity;
     assert.equal(identity.id, w.b.id);
-    const port = 4100;
     const engine = new ClientEngine({ identity, name: w.b.name, servers: SERVERS, localPort: port, now: w.net.now, randomCid: () => 77_000 });
     engine.setLanCandidates([[w.b.ip, port]]);
     const b2 = new Recorded(engine);
@@ -43,6 +56,10 @@ describe('session replacement', () => {
     w.net.run(w.net.now + 3_000);
     b2.engine.connectPeer(w.a.name, w.net.now);
     w.net.flush();
+    w.net.run(w.net.now + 2_000);
+    assert.equal(a.engine.conversationWith(w.b.id), old, 'punches from the restarted peer replace nothing yet');
+    assert.equal(old?.state, 'connected');
+    blockHandshakes = false;
     w.net.run(w.net.now + 10_000);
 
     const now = a.engine.conversationWith(w.b.id);
@@ -64,6 +81,20 @@ describe('session replacement', () => {
     assert.ok(a.of('delivered').some((d) => d.ref === 'after'));
     assert.ok(b2.of('delivered').some((d) => d.ref === 'h'));
     assert.equal(a.of('message').filter((m) => m.text === 'hello again').length, 1);
+  });
+
+  test('a message that arrives again under the same msgId (moved after its ack was lost) is shown once', () => {
+    const w = connectPair([{ nat: 'none' }, { nat: 'none' }]);
+    const b = w.b.client;
+    const conv = b.engine.conversationWith(w.a.id) as Conversation;
+    // What the conversation reports for a message, twice, as a replacement that moved it would.
+    const route = (b.engine as unknown as { handleOutput(c: Conversation, o: ConversationOutput, now: number): void }).handleOutput.bind(b.engine);
+    const msg: ConversationOutput = { kind: 'message', msgId: 'f'.repeat(32), seq: 9, text: 'once', sentAt: 1 };
+    route(conv, msg, w.net.now);
+    route(conv, msg, w.net.now);
+    b.pollTransmit();
+    assert.equal(b.of('message').filter((m) => m.text === 'once').length, 1);
+    assert.equal(b.engine.dropCounts()['duplicate-message'], 1);
   });
 
   test('the chat stream hands over unacked messages without failing them', () => {
