@@ -21,6 +21,8 @@ export const DisconnectedCode = {
 export const FailedCode = {
   MessageTooLong: 'MESSAGE_TOO_LONG',
   MessageTimeout: 'MESSAGE_TIMEOUT',
+  /** A known contact was not listed by any server when the message was sent (the outbox will queue it instead). */
+  PeerUnreachable: 'PEER_UNREACHABLE',
 } as const;
 
 export type ConnectFailedCode = (typeof ConnectFailedCode)[keyof typeof ConnectFailedCode];
@@ -36,8 +38,7 @@ export type ErrorCode =
   | 'UNKNOWN_PEER'
   | 'AMBIGUOUS'
   | 'BIND_FAILED'
-  | 'SERVER_UNREACHABLE'
-  | 'KNOWN_PEERS_UNWRITABLE';
+  | 'SERVER_UNREACHABLE';
 
 export class NatterError extends Error {
   readonly code: ErrorCode;

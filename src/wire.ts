@@ -3,6 +3,7 @@
 // its validator come from the same definition (see schema.ts).
 
 import { DISCOVERY_PUBLIC_KEY_BYTES, DISCOVERY_SIGNATURE_BYTES, DISCOVERY_TOKEN_BYTES, MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES, PATH_CHALLENGE_BYTES } from './constants.ts';
+import { isValidName } from './names.ts';
 import { arr, bool, bytes, obj, oneOf, opt, str, tuple, uint, type Infer, type Schema } from './schema.ts';
 
 export { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION } from './constants.ts';
@@ -38,8 +39,8 @@ export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 // ---- shared field shapes ----
 /** Peer ids: lowercase hex. */
 export const peerId = str(1, MAX_ID_LENGTH, /^[0-9a-f]+$/);
-/** Display names: printable, no control characters (also re-sanitized before display). */
-export const peerName = str(1, MAX_NAME_LENGTH, /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$/u);
+/** Display names: valid and already normalised (src/names.ts: NFKC, no invisible or bidi characters); re-sanitized before display too. */
+export const peerName: Schema<string> = { check: (v) => typeof v === 'string' && v.length <= MAX_NAME_LENGTH && isValidName(v) };
 /** An address as [host, port]: IPv4 or IPv6 literal. */
 export const endpoint = tuple(str(2, 45, /^[0-9a-fA-F.:]+$/), uint(65535));
 export type Endpoint = Infer<typeof endpoint>;

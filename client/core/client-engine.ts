@@ -4,7 +4,7 @@
 //   discovery-client.ts     registration, heartbeats and peer lists with every server
 //   conversation-table.ts   conversations by cid and by peer, inbound admission, seq numbers
 //   introductions.ts        asking for introductions, Introduce, Punch and PunchAck
-//   trust-policy.ts         pinned keys (TOFU), /trust and /whois
+//   trust-policy.ts         contacts pinned by id, look-alike names, /verify and /whois
 //   presence.ts             ready, status, the merged peer list, NAT type
 // Parts return outputs; this file routes them. handleOutput is the only place where what a
 // conversation says becomes a ClientEvent.
@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
 import { DropCounter, decode, encode } from '../../src/codec.ts';
 import { toHex } from '../../src/crypto/bytes.ts';
-import type { Identity } from '../../src/crypto/identity.ts';
+import { peerIdOf, type Identity } from '../../src/crypto/identity.ts';
 import { NatterError, type ErrorCode } from '../../src/errors.ts';
 import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
@@ -24,12 +24,12 @@ import type { OutgoingChat } from './chat-message.ts';
 import type { Conversation, ConversationOutput } from './conversation.ts';
 import { ConversationTable } from './conversation-table.ts';
 import { DiscoveryClient, type ServerState } from './discovery-client.ts';
-import type { ClientEvent } from './events.ts';
+import type { ClientEvent, WarningCode } from './events.ts';
 import { Introductions } from './introductions.ts';
 import { PinnedKeys } from './pinned-keys.ts';
 import { Presence } from './presence.ts';
 import type { Path } from './punch.ts';
-import { resolvePeer, type KnownPeer } from './resolve-peer.ts';
+import { resolvePeer, resolveWithContacts, unlistedContact, type KnownPeer } from './resolve-peer.ts';
 import { TrustPolicy } from './trust-policy.ts';
 
 export interface ClientEngineOptions {
@@ -43,7 +43,7 @@ export interface ClientEngineOptions {
   randomCid?: () => number;
   /** Randomness for message ids (16 bytes each); injectable for tests. Default: node:crypto. */
   randomBytes?: (n: number) => Uint8Array;
-  /** Pinned peer keys (trust on first use); the edge loads and saves them (see pins.version). */
+  /** Contacts: peer id → proven key, last name, verified or not; the edge loads and saves them (see pins.version). */
   pins?: PinnedKeys;
   /**
    * Wall-clock ms for a monotonic `now`: registration timestamps and pin times. The edge
@@ -84,11 +84,19 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.intro = new Introductions(this.id, opts.name, this.table, this.discovery);
     this.pins = opts.pins ?? new PinnedKeys();
     this.trust = new TrustPolicy(this.pins);
-    this.presence = new Presence(opts.identity, this.discovery, opts.localPort, opts.now);
+    this.presence = new Presence(opts.identity, this.discovery, opts.localPort, opts.now, {
+      marks: (id, name) => this.trust.marks(id, name),
+      version: () => this.pins.version,
+    });
   }
 
-  pushError(code: ErrorCode, message: string): void {
-    this.events.push({ event: 'error', code, message });
+  pushError(code: ErrorCode, message: string, ref?: unknown): void {
+    this.events.push(ref === undefined ? { event: 'error', code, message } : { event: 'error', code, message, ref });
+  }
+
+  /** A warning about this client itself (not about a peer), e.g. PINS_NOT_SAVED from the edge. */
+  pushWarning(code: WarningCode, message: string): void {
+    this.events.push({ event: 'warning', code, message });
   }
 
   setLanCandidates(lan: Endpoint[]): void {
@@ -120,12 +128,12 @@ export class ClientEngine implements Engine<ClientEvent> {
   knownPeers(now: number): KnownPeer[] {
     const known = new Map<string, string>();
     for (const p of this.discovery.mergedPeers(now)) known.set(p.id, p.name);
-    for (const c of this.table.all()) if (c.peerId && !known.has(c.peerId)) known.set(c.peerId, c.peerName ?? c.peerId.slice(0, 8));
+    for (const c of this.table.all()) if (c.peerId && c.state !== 'closed' && !known.has(c.peerId)) known.set(c.peerId, c.peerName ?? c.peerId.slice(0, 8));
     return [...known].map(([id, name]) => ({ id, name }));
   }
 
   listPeers(now: number): void {
-    this.events.push({ event: 'peers', peers: this.discovery.mergedPeers(now) });
+    this.events.push({ event: 'peers', peers: this.presence.list(now) });
   }
 
   /** Throws NatterError (UNKNOWN_PEER, AMBIGUOUS) for a bad query. */
@@ -157,6 +165,8 @@ export class ClientEngine implements Engine<ClientEvent> {
       const peer = open ? { id: open.peerId ?? query, name: open.peerName ?? '?' } : resolvePeer(query, this.knownPeers(now));
       return this.failTooLong(peer.name, peer.id, ref, this.newMsgId());
     }
+    const unlisted = open ? undefined : unlistedContact(query, this.knownPeers(now), this.pins.list());
+    if (unlisted) return this.failUnreachable(unlisted, ref);
     const conv = open ?? this.connectPeer(query, now, false);
     const peerId = conv.peerId ?? query;
     const chat: OutgoingChat = { msgId: this.newMsgId(), seq: this.table.nextSeq(peerId), text, sentAt: Math.floor(wallNow), ref };
@@ -175,18 +185,17 @@ export class ClientEngine implements Engine<ClientEvent> {
     if (status) this.events.push(status);
   }
 
-  /** `/trust NAME`: accepts the key that failed the TOFU check (the next connect uses it). */
-  trustPeer(query: string, now: number): void {
-    const name = this.trust.hasMismatch(query) ? query : resolvePeer(query, this.knownPeers(now)).name;
-    const fingerprint = this.trust.trust(name, this.wallClock(now));
-    this.events.push({ event: 'trusted', peer: name, fingerprint });
+  /** `/verify NAME|ID`: the person compared the fingerprint out of band. An ambiguous name throws AMBIGUOUS (use the id). */
+  verifyPeer(query: string, now: number): void {
+    const peer = resolveWithContacts(query, this.knownPeers(now), this.pins.list());
+    const pin = this.trust.verify(peer.id, peer.name, this.wallClock(now));
+    this.events.push({ event: 'verified', peer: pin.name, peerId: pin.id, fingerprint: pin.fingerprint });
   }
 
-  /** `/whois NAME`: id and, once a handshake proved it, the key's fingerprint. */
+  /** `/whois NAME|ID`: the id, whether its key is known (then its fingerprint) and verified. */
   whois(query: string, now: number): void {
-    const peer = resolvePeer(query, this.knownPeers(now));
-    const answer = this.trust.whois(peer.name, peer.id);
-    this.events.push({ event: 'whois', peer: peer.name, peerId: peer.id, ...answer });
+    const peer = resolveWithContacts(query, this.knownPeers(now), this.pins.list());
+    this.events.push({ event: 'whois', peer: peer.name, peerId: peer.id, ...this.trust.whois(peer.id) });
   }
 
   /** Dropped datagrams and payloads by reason: malformed, forged, replayed, foreign, ... */
@@ -319,8 +328,7 @@ export class ClientEngine implements Engine<ClientEvent> {
         return this.sendOn(conv, o.path, o.msg);
       case 'connected':
         this.intro.stopAsking(conv);
-        // A peer that restarted proved its key again: the new session takes over the old one's unacked messages.
-        if (this.table.isReplacement(conv)) conv.adopt(this.table.promote(conv), now);
+        if (this.table.isReplacement(conv)) conv.adopt(this.table.promote(conv), now); // a restarted peer proved its key: its old session's unacked messages move here
         return this.emitConnected(conv, o.path);
       case 'connect_failed':
         // An attempt someone else started (possibly forged) that never completed is nobody's news.
@@ -329,8 +337,7 @@ export class ClientEngine implements Engine<ClientEvent> {
       case 'disconnected':
         return void this.events.push({ event: 'disconnected', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'message':
-        // A message moved to a new session after its ack was lost arrives twice: show it once.
-        if (!this.table.firstSight(peerId, o.msgId)) return this.drops.add('duplicate-message');
+        if (!this.table.firstSight(peerId, o.msgId)) return this.drops.add('duplicate-message'); // moved to a new session after its ack was lost
         return void this.events.push({ event: 'message', from: peer, fromId: peerId, msgId: o.msgId, seq: o.seq, text: o.text, sentAt: o.sentAt });
       case 'delivered':
         return void this.events.push({ event: 'delivered', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId, seq: o.seq });
@@ -346,15 +353,21 @@ export class ClientEngine implements Engine<ClientEvent> {
     }
   }
 
-  /** TOFU (trust-policy.ts): a key that differs from the pin is loud, and the conversation does not open. */
+  /** The handshake proved the key that hashes to the id (secure-link.ts): the whole check. Pin it; flag a look-alike new contact; open. */
   private verifyIdentity(conv: Conversation, publicKey: Uint8Array, now: number): void {
-    const name = conv.peerName ?? conv.peerId ?? '?';
-    const verdict = this.trust.verify(name, conv.peerId ?? '', publicKey, this.wallClock(now));
-    if (verdict.ok) return conv.acceptIdentity(now);
-    const { fingerprint, pinnedFingerprint } = verdict;
-    this.events.push({ event: 'key_mismatch', peer: name, peerId: conv.peerId ?? '', fingerprint, pinnedFingerprint });
-    const reason = `KEY CHANGED for "${name}": possible impersonation; compare fingerprints, then /trust ${name} to accept the new key`;
-    conv.close('HANDSHAKE_FAILED', reason, now, true);
+    const peerId = peerIdOf(publicKey);
+    const name = conv.peerName ?? peerId.slice(0, 8);
+    const proven = this.trust.proven(publicKey, name, this.wallClock(now));
+    const like = proven.lookalike;
+    if (like) this.events.push({ event: 'lookalike', peer: name, peerId, like: like.name, likeId: like.id });
+    conv.acceptIdentity(now);
+    if (proven.isNew) this.afterChange(now); // the peer list's marks may have changed
+  }
+
+  /** A send to a contact who is not reachable now: `failed` with its ref (never an `error` without it). */
+  private failUnreachable(peer: KnownPeer, ref: unknown): void {
+    const message = `${peer.name} (${peer.id.slice(0, 8)}) is not online right now; the message was not sent`;
+    this.events.push({ event: 'failed', to: peer.name, toId: peer.id, ref, msgId: this.newMsgId(), code: 'PEER_UNREACHABLE', message, reason: message });
   }
 
   private failTooLong(to: string, toId: string, ref: unknown, msgId: string, seq?: number): void {

@@ -8,11 +8,25 @@ import type { ConnectFailedCode, DisconnectedCode, FailedCode } from '../../src/
 
 export type NatType = 'unknown' | 'none' | 'cone' | 'symmetric';
 export type PathKind = 'direct' | 'relay';
-export type WarningCode = 'MALFORMED_MESSAGE';
+/** MALFORMED_MESSAGE names the peer; PINS_NOT_SAVED (the known-peers file could not be written) names none. */
+export type WarningCode = 'MALFORMED_MESSAGE' | 'PINS_NOT_SAVED';
+
+/**
+ * One entry of the peer list. `known`: a key is pinned for this id (seen before); `verified`:
+ * the person compared its fingerprint out of band (/verify); `lookalike`: the id of an earlier
+ * contact whose name this one's looks like (Unicode TS #39 skeleton) — check before trusting.
+ */
+export interface PeerEntry {
+  id: string;
+  name: string;
+  known?: true;
+  verified?: true;
+  lookalike?: string;
+}
 
 export type ClientEvent =
   | { event: 'ready'; id: string; name: string; observed: string; nat: NatType; fingerprint: string }
-  | { event: 'peers'; peers: { id: string; name: string }[] }
+  | { event: 'peers'; peers: PeerEntry[] }
   | { event: 'connected'; peer: string; peerId: string; via: PathKind; addr: string }
   /** `code` is a DisconnectedCode (QUIT, PEER_LEFT) when a side left before the attempt completed. */
   | { event: 'connect_failed'; peer: string; peerId: string; code: ConnectFailedCode | DisconnectedCode; message: string; reason: string }
@@ -21,16 +35,19 @@ export type ClientEvent =
   | { event: 'delivered'; to: string; toId: string; ref?: unknown; msgId: string; seq: number }
   /** `seq` is absent for a message refused before it was numbered (MESSAGE_TOO_LONG). */
   | { event: 'failed'; to: string; toId: string; ref?: unknown; msgId: string; seq?: number; code: FailedCode; message: string; reason: string }
-  /** `code` is HANDSHAKE_FAILED when a rekey or a changed key ended an open conversation. */
+  /** `code` is HANDSHAKE_FAILED when a failed rekey ended an open conversation. */
   | { event: 'disconnected'; peer: string; peerId: string; code: DisconnectedCode | ConnectFailedCode; message: string; reason: string }
   /** Something a peer sent was dropped after it arrived (e.g. a chat payload that does not decode). */
-  | { event: 'warning'; code: WarningCode; peer: string; peerId: string; message: string }
-  | { event: 'error'; code: string; message: string }
-  /** A peer proved a different key than the one pinned under its name: possible impersonation. */
-  | { event: 'key_mismatch'; peer: string; peerId: string; fingerprint: string; pinnedFingerprint: string }
-  | { event: 'trusted'; peer: string; fingerprint: string }
+  | { event: 'warning'; code: WarningCode; peer?: string; peerId?: string; message: string }
+  /** `ref`: the ref of the send that could not be carried out, if it had one. */
+  | { event: 'error'; code: string; message: string; ref?: unknown }
+  /** A new contact's name looks like an earlier contact's (`like`, `likeId`): the conversation opens; the person decides. */
+  | { event: 'lookalike'; peer: string; peerId: string; like: string; likeId: string }
+  /** The answer to `verify`: the person compared this fingerprint out of band. */
+  | { event: 'verified'; peer: string; peerId: string; fingerprint: string }
   | { event: 'stats'; drops: Record<string, number> }
-  | { event: 'whois'; peer: string; peerId: string; fingerprint: string; verified: boolean }
+  /** `known`: a key is pinned for the id; `fingerprint` only then. */
+  | { event: 'whois'; peer: string; peerId: string; known: boolean; verified: boolean; fingerprint?: string }
   // Not part of the headless contract's required set, but emitted for UIs: status changes.
   | { event: 'status'; servers: number; serversTotal: number; observed: string; nat: NatType; name: string; id: string; fingerprint: string };
 
@@ -40,7 +57,7 @@ export type ClientCommand =
   | { cmd: 'connect'; addr: string }
   | { cmd: 'send'; peer: string; text: string; ref?: unknown }
   | { cmd: 'nick'; name: string }
-  | { cmd: 'trust'; peer: string }
+  | { cmd: 'verify'; peer: string }
   | { cmd: 'whois'; peer: string }
   | { cmd: 'stats' }
   | { cmd: 'quit' };

@@ -1,21 +1,23 @@
-// Trust on first use, as SSH's known_hosts, as data: the first identity key seen under a
-// peer name is pinned; a different key under that name later is a 'mismatch' (the caller
-// warns loudly and refuses to treat the peer as the pinned person) until the person runs
-// `trust`, which replaces the pin. Names, not ids, are pinned: the id is derived from the
-// key, so a substitute key always brings a new id, while the name is what people see.
-// Reading and writing the file is the edge's job (src/store/known-peers.ts): this class
-// only counts its changes, so the edge knows when to save.
+// The contacts this client has met, as data: peer id → the identity key a completed
+// handshake proved for it, the name it last went by, and whether the person verified its
+// fingerprint out of band. Pins are by id, never by name: the id is the hash of the key, so
+// a handshake that proves the key for the id is the whole check, and two people who happen
+// to share a name are simply two contacts. Names are labels (the last one seen is kept for
+// display and for look-alike checks, src/names.ts).
+// Reading and writing the file is the edge's job (src/store/known-peers.ts): this class only
+// counts its changes, so the edge knows when to save.
 
-import { bytesEqual } from '../../src/crypto/bytes.ts';
 import { fingerprint, peerIdOf } from '../../src/crypto/identity.ts';
 
-export type PeerCheck = 'new' | 'match' | 'mismatch';
-
-/** One pin as it is stored: the key a name proved, and when (wall-clock ms). */
+/** One pin as it is stored. Times are wall-clock ms. */
 export interface PinRecord {
-  readonly name: string;
   readonly publicKey: Uint8Array;
+  /** The name the peer last went by (a label: not unique, may change). */
+  readonly name: string;
+  /** When the key was first proven. */
   readonly pinnedAt: number;
+  /** When the person said they compared the fingerprint out of band (`/verify`); absent until then. */
+  readonly verifiedAt?: number;
 }
 
 export interface PinnedKey extends PinRecord {
@@ -23,24 +25,25 @@ export interface PinnedKey extends PinRecord {
   readonly fingerprint: string;
 }
 
+/** 'new': first proof of this key; 'known': pinned before (its name may have been updated). */
+export type PinResult = 'new' | 'known';
+
 export class PinnedKeys {
   readonly #pins = new Map<string, PinnedKey>();
   /** Bumped on every change: the edge saves when it differs from what it saved last. */
   version = 0;
 
   constructor(records: Iterable<PinRecord> = []) {
-    for (const r of records) this.#set(r.name, r.publicKey, r.pinnedAt);
+    for (const r of records) {
+      // One key under two names (an old name-keyed file): one contact, under the newer name.
+      const old = this.#pins.get(peerIdOf(r.publicKey));
+      this.#set(old && old.pinnedAt > r.pinnedAt ? { ...old, verifiedAt: old.verifiedAt ?? r.verifiedAt } : { ...r, verifiedAt: r.verifiedAt ?? old?.verifiedAt });
+    }
     this.version = 0;
   }
 
-  check(name: string, publicKey: Uint8Array): PeerCheck {
-    const known = this.#pins.get(name);
-    if (!known) return 'new';
-    return bytesEqual(known.publicKey, publicKey) ? 'match' : 'mismatch';
-  }
-
-  get(name: string): PinnedKey | undefined {
-    return this.#pins.get(name);
+  get(id: string): PinnedKey | undefined {
+    return this.#pins.get(id);
   }
 
   get size(): number {
@@ -51,27 +54,39 @@ export class PinnedKeys {
     return [...this.#pins.values()];
   }
 
-  /** Pins `publicKey` if `name` is new. Returns what check() said before; a mismatch changes nothing. */
-  pin(name: string, publicKey: Uint8Array, wallNow: number): PeerCheck {
-    const result = this.check(name, publicKey);
-    if (result === 'new') this.#set(name, publicKey, wallNow);
-    return result;
+  /**
+   * Records that a handshake proved `publicKey` (whose hash is the id) under `name`. A key
+   * already pinned only has its last-seen name updated; its pin time and verification stay.
+   */
+  pin(publicKey: Uint8Array, name: string, wallNow: number): PinResult {
+    const known = this.#pins.get(peerIdOf(publicKey));
+    if (!known) {
+      this.#set({ publicKey, name, pinnedAt: wallNow });
+      return 'new';
+    }
+    if (known.name !== name) this.#set({ ...known, name });
+    return 'known';
   }
 
-  /** The person accepts `publicKey` for `name`, replacing any earlier pin. */
-  trust(name: string, publicKey: Uint8Array, wallNow: number): void {
-    this.#set(name, publicKey, wallNow);
+  /** The person compared `id`'s fingerprint out of band. False if no key is pinned for it. */
+  markVerified(id: string, wallNow: number): boolean {
+    const known = this.#pins.get(id);
+    if (!known) return false;
+    if (known.verifiedAt === undefined) this.#set({ ...known, verifiedAt: wallNow });
+    return true;
   }
 
-  forget(name: string): boolean {
-    const had = this.#pins.delete(name);
+  forget(id: string): boolean {
+    const had = this.#pins.delete(id);
     if (had) this.version++;
     return had;
   }
 
-  #set(name: string, publicKey: Uint8Array, pinnedAt: number): void {
-    const pk = Uint8Array.from(publicKey);
-    this.#pins.set(name, { name, publicKey: pk, id: peerIdOf(pk), fingerprint: fingerprint(pk), pinnedAt });
+  #set(r: PinRecord): void {
+    const pk = Uint8Array.from(r.publicKey);
+    const id = peerIdOf(pk);
+    const pin: PinnedKey = { id, publicKey: pk, fingerprint: fingerprint(pk), name: r.name, pinnedAt: r.pinnedAt };
+    this.#pins.set(id, r.verifiedAt === undefined ? pin : { ...pin, verifiedAt: r.verifiedAt });
     this.version++;
   }
 }

@@ -1,13 +1,23 @@
 // What this client tells about itself and the network: `ready` once every server answered
 // (or the first one did and READY_WAIT_MS passed), `status` when reachability, our observed
 // endpoint, NAT type or name changed, and the merged peer list when it changed. It reads
-// the discovery client's state and returns events; it sends nothing.
+// the discovery client's state and returns events; it sends nothing. Each listed peer carries
+// the contact marks the trust policy gives it (known, verified, looks like a contact).
 
 import { READY_WAIT_MS } from '../../src/constants.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import { endpointToString, type Endpoint } from '../../src/wire.ts';
 import type { DiscoveryClient, ServerState } from './discovery-client.ts';
-import type { ClientEvent, NatType } from './events.ts';
+import type { ClientEvent, NatType, PeerEntry } from './events.ts';
+import type { ContactMarks } from './trust-policy.ts';
+
+/** What the trust policy says about a listed peer, and a version that changes when that may have changed. */
+export interface PeerMarks {
+  marks(id: string, name: string): ContactMarks;
+  version(): number;
+}
+
+const NO_MARKS: PeerMarks = { marks: () => ({}), version: () => 0 };
 
 export class Presence {
   private readyEmitted = false;
@@ -19,12 +29,15 @@ export class Presence {
   private peersDirty = true;
   /** The latest time we were told about, so nextTimeout never re-arms a ready wait already over. */
   private lastNow = -Infinity;
+  /** The marks version the last list was built with. */
+  private marksVersion = -1;
 
   constructor(
     private readonly identity: Identity,
     private readonly discovery: DiscoveryClient,
     private readonly localPort: number,
     private readonly startedAt: number,
+    private readonly contacts: PeerMarks = NO_MARKS,
   ) {}
 
   /** A server answered; `listChanged`: its peer list or its reachability may have changed. */
@@ -89,11 +102,17 @@ export class Presence {
     return { event: 'ready', id: this.identity.id, name, observed: endpointToString(observed), nat: this.natType(), fingerprint: this.identity.fingerprint };
   }
 
+  /** The merged peer list with each entry's contact marks. */
+  list(now: number): PeerEntry[] {
+    this.marksVersion = this.contacts.version();
+    return this.discovery.mergedPeers(now).map((p) => ({ id: p.id, name: p.name, ...this.contacts.marks(p.id, p.name) }));
+  }
+
   private peersIfChanged(now: number): ClientEvent | undefined {
-    if (!this.peersDirty) return undefined;
+    if (!this.peersDirty && this.marksVersion === this.contacts.version()) return undefined;
     this.peersDirty = false;
-    const peers = this.discovery.mergedPeers(now);
-    const key = peers.map((p) => `${p.id}:${p.name}`).join(',');
+    const peers = this.list(now);
+    const key = JSON.stringify(peers);
     if (key === this.lastPeers) return undefined;
     this.lastPeers = key;
     return { event: 'peers', peers };

@@ -12,7 +12,7 @@ import { timingsFromEnv } from '../../src/net/env-timings.ts';
 import { parseEndpointList } from '../../src/address.ts';
 import { ChatClient } from './client.ts';
 import { runHeadless } from './headless.ts';
-import { defaultIdentityPath, loadOrCreateIdentity } from '../../src/store/identity-file.ts';
+import { defaultIdentityPath, isMissing, loadOrCreateIdentity } from '../../src/store/identity-file.ts';
 import { KnownPeersFile, defaultKnownPeersPath } from '../../src/store/known-peers.ts';
 import { PinnedKeys } from '../core/pinned-keys.ts';
 
@@ -23,7 +23,8 @@ const USAGE = `usage: npm run client -- [options]
   --name NAME           your name as peers see it (default: your login name)
   --servers LIST        discovery servers, host:port,... (default: env NATTER_SERVERS or ${DEFAULT_SERVERS})
   --port P              local UDP port (default: random)
-  --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run)
+  --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run;
+                        a missing default key is refused while contacts know it)
   --headless            JSON lines on stdin/stdout instead of the terminal UI
   --help                this text`;
 
@@ -77,7 +78,15 @@ async function main(): Promise<void> {
   const port = flags.port === undefined ? 0 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port "${flags.port}" is not a port number (0-65535)`);
 
-  const loaded = loadOrCreateIdentity(flags.identity ?? defaultIdentityPath(name));
+  const known = KnownPeersFile.open(defaultKnownPeersPath(name));
+  if (!known.ok) fail(known.message);
+  const keyPath = flags.identity ?? defaultIdentityPath(name);
+  if (flags.identity === undefined && known.pins.length > 0 && isMissing(keyPath)) {
+    // Contacts know this name by its key: a silently new key would make this a stranger to all of them.
+    fail(`your key file ${keyPath} is missing, but ${known.pins.length} contact(s) know you by it (${known.file.path}); ` +
+      `restore the key file, or start a new identity on purpose with --identity PATH`);
+  }
+  const loaded = loadOrCreateIdentity(keyPath);
   if (!loaded.ok) fail(`${loaded.message} (${loaded.path})`);
   const identity = loaded.identity;
   // One process per identity; the lock dies with its process, so kill -9 and restart works.
@@ -85,8 +94,6 @@ async function main(): Promise<void> {
   if (!lock.ok) fail(lock.message);
   process.once('exit', lock.release);
   if (loaded.created) process.stderr.write(`natter: created your identity key ${loaded.path} (fingerprint ${identity.fingerprint})\n`);
-  const known = KnownPeersFile.open(defaultKnownPeersPath(name));
-  if (!known.ok) fail(known.message);
   let client: ChatClient;
   try {
     const pins = new PinnedKeys(known.pins);

@@ -109,8 +109,8 @@ export class ChatClient implements ChatClientApi {
         case 'nick':
           this.engine.setName(cmd.name, now);
           break;
-        case 'trust':
-          this.engine.trustPeer(cmd.peer, now);
+        case 'verify':
+          this.engine.verifyPeer(cmd.peer, now);
           break;
         case 'stats':
           this.engine.pushStats();
@@ -125,7 +125,7 @@ export class ChatClient implements ChatClientApi {
       }
     } catch (err) {
       if (!(err instanceof NatterError)) throw err;
-      this.engine.pushError(err.code, err.message);
+      this.engine.pushError(err.code, err.message, cmd.cmd === 'send' ? cmd.ref : undefined);
     }
     this.driver.flushSoon(); // commands of one tick (a burst of sends) leave together
     this.emitEvents();
@@ -161,13 +161,18 @@ export class ChatClient implements ChatClientApi {
     }
   }
 
-  /** Writes the known-peers file after a handshake or /trust changed a pin (never inside the engine). */
+  /**
+   * Writes the known-peers file after a handshake or /verify changed a pin (never inside the
+   * engine). A failed write is said (a PINS_NOT_SAVED warning: the UI's status line, a
+   * headless event), never kept quiet: the contacts live on in memory until the next change.
+   */
   private savePinsIfChanged(): void {
     const pins = this.engine.pins;
     if (pins.version === this.savedPins) return;
     this.savedPins = pins.version;
     if (this.knownPeersFile && !this.knownPeersFile.save(pins.list())) {
-      this.engine.pushError('KNOWN_PEERS_UNWRITABLE', this.knownPeersFile.saveError ?? 'cannot save the known peers');
+      const why = this.knownPeersFile.saveError ?? `cannot write ${this.knownPeersFile.path}`;
+      this.engine.pushWarning('PINS_NOT_SAVED', `your contacts' keys were not saved (${why}); they are kept until you quit`);
     }
   }
 }

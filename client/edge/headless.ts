@@ -61,7 +61,7 @@ export function parseCommand(line: string): ClientCommand | string {
     case 'send':
       if (!isStr(c.peer) || typeof c.text !== 'string') return 'send needs "peer" and "text"';
       return { cmd: 'send', peer: c.peer, text: c.text, ref: c.ref };
-    case 'trust':
+    case 'verify':
     case 'whois':
       if (!isStr(c.peer)) return `${c.cmd} needs "peer"`;
       return { cmd: c.cmd, peer: c.peer };
@@ -69,6 +69,6 @@ export function parseCommand(line: string): ClientCommand | string {
       if (!isStr(c.name)) return 'nick needs "name"';
       return { cmd: 'nick', name: c.name };
     default:
-      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, trust, stats, quit`;
+      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, verify, stats, quit`;
   }
 }

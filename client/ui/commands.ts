@@ -11,7 +11,8 @@ export const HELP: readonly string[] = [
   'keys: Up/Down select a peer · Enter (list) open the conversation, connect, go to input',
   '      Tab switch list/input · Enter (input) send · PageUp/PageDown scroll',
   '      Ctrl-C quit · Ctrl-D on an empty input quit',
-  'commands: /connect host:port · /nick NAME · /whois [NAME] · /trust [NAME] · /help · /quit',
+  'commands: /connect host:port · /nick NAME · /whois [NAME|ID] · /verify [NAME|ID] · /help · /quit',
+  'list marks: ✔ verified (you compared the fingerprint) · • known (seen before) · ! name looks like a contact\'s',
 ];
 
 export function handleInput(model: UiModel, raw: string): InputResult {
@@ -27,9 +28,10 @@ export function handleInput(model: UiModel, raw: string): InputResult {
     const ref = model.addOwnMessage(conv.peerId, text);
     return { commands: [{ cmd: 'send', peer: conv.peerId, text, ref }], quit: false };
   }
-  const [word = '', ...args] = text.split(/\s+/);
+  const [typed = '', ...args] = text.split(/\s+/);
+  const word = typed.toLowerCase(); // /WHOIS is /whois: every branch below sees the lower-cased word
   const arg = args.join(' ');
-  switch (word.toLowerCase()) {
+  switch (word) {
     case '/help':
       for (const line of HELP) model.note(line);
       return none;
@@ -45,13 +47,13 @@ export function handleInput(model: UiModel, raw: string): InputResult {
       model.note(`connecting to ${arg}…`);
       return { commands: [{ cmd: 'connect', addr: arg }], quit: false };
     case '/whois':
-    case '/trust': {
-      const peer = arg || model.openConversation()?.peerId;
-      if (!peer) {
-        model.note(`usage: ${word} NAME (or open a conversation first)`);
+    case '/verify': {
+      const peer = arg === '' ? model.openConversation()?.peerId : model.resolveForCommand(arg, word);
+      if (peer === undefined) {
+        if (arg === '') model.note(`usage: ${word} NAME or ID (or open a conversation first)`);
         return none;
       }
-      return { commands: [word === '/whois' ? { cmd: 'whois', peer } : { cmd: 'trust', peer }], quit: false };
+      return { commands: [{ cmd: word === '/whois' ? 'whois' : 'verify', peer }], quit: false };
     }
     case '/nick':
       if (arg === '') {

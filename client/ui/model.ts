@@ -2,6 +2,7 @@
 // Plain TypeScript (no blessed), so every behaviour here is unit-tested without a terminal.
 // Peers are keyed by id everywhere; names are only labels (they are not unique).
 import type { ClientCommand, ClientEvent, NatType, PathKind } from '../core/events.ts';
+import { Contacts, type TrustMark } from './contacts.ts';
 import { stripUnsafe } from './sanitize.ts';
 
 export type Mark = 'pending' | 'delivered' | 'failed';
@@ -36,6 +37,9 @@ export interface PeerEntry {
   unread: number;
   selected: boolean;
   open: boolean;
+  trust: TrustMark;
+  /** Its name looks like this contact's (an id): shown with a warning mark. */
+  lookalike?: string;
 }
 
 export interface Status {
@@ -45,6 +49,8 @@ export interface Status {
   nat: NatType;
   servers?: number;
   serversTotal?: number;
+  /** A problem with this client itself (PINS_NOT_SAVED), shown until it quits. */
+  warning?: string;
 }
 
 export const SHORT_ID = 6;
@@ -63,6 +69,7 @@ export class UiModel {
   readonly home: ChatLine[] = [];
   openId: string | undefined;
   selectedId: string | undefined;
+  readonly contacts = new Contacts();
   private online = new Map<string, string>();
   private pendingAddrs: string[] = [];
   private refs = new Map<string, ChatLine>();
@@ -77,6 +84,7 @@ export class UiModel {
   }
 
   apply(ev: ClientEvent): void {
+    this.contacts.apply(ev);
     switch (ev.event) {
       case 'ready':
       case 'status':
@@ -145,21 +153,31 @@ export class UiModel {
         this.system(this.currentLines(), `error ${clean(ev.code)}: ${clean(ev.message)}`);
         break;
       case 'warning':
-        this.system(this.conversation(ev.peerId, ev.peer).lines, `warning ${clean(ev.code)}: ${clean(ev.message)}`);
+        if (ev.peerId === undefined) {
+          this.status.warning = clean(ev.code);
+          this.system(this.currentLines(), `warning ${clean(ev.code)}: ${clean(ev.message)}`);
+        } else {
+          this.system(this.conversation(ev.peerId, ev.peer ?? '').lines, `warning ${clean(ev.code)}: ${clean(ev.message)}`);
+        }
         break;
-      case 'key_mismatch': {
+      case 'lookalike': {
         const conv = this.conversation(ev.peerId, ev.peer);
-        const text = `WARNING: ${conv.name} proved key ${clean(ev.fingerprint)}, not the pinned ${clean(ev.pinnedFingerprint)}: possible impersonation (/trust to accept)`;
+        const text = `careful: ${conv.name} (${shortId(ev.peerId)}) is a new contact whose name looks like your contact ${clean(ev.like)} (${shortId(ev.likeId)}); compare fingerprints (/whois) before trusting`;
         this.system(conv.lines, text);
         if (this.openId !== conv.peerId) this.system(this.currentLines(), text);
         break;
       }
-      case 'trusted':
-        this.system(this.currentLines(), `trusted ${clean(ev.peer)} with key ${clean(ev.fingerprint)}`);
+      case 'verified':
+        this.system(this.currentLines(), `✔ verified ${clean(ev.peer)} (${shortId(ev.peerId)}), key ${clean(ev.fingerprint)}`);
         break;
-      case 'whois':
-        this.system(this.currentLines(), `${clean(ev.peer)} (${shortId(ev.peerId)}): key ${clean(ev.fingerprint)}${ev.verified ? ', verified' : ', not verified'}`);
+      case 'whois': {
+        const who = `${clean(ev.peer)} (${clean(ev.peerId)})`;
+        const text = !ev.known || ev.fingerprint === undefined
+          ? `${who}: no key known yet (connect first)`
+          : `${who}: key ${clean(ev.fingerprint)}, ${ev.verified ? '✔ verified' : '• known, not verified: compare it out of band, then /verify'}`;
+        this.system(this.currentLines(), text);
         break;
+      }
     }
   }
 
@@ -168,13 +186,17 @@ export class UiModel {
     const names = new Map<string, string>();
     for (const [id, conv] of this.conversations) names.set(id, conv.name);
     for (const [id, name] of this.online) names.set(id, name);
+    // Names that are equal or merely look alike (TS #39 skeleton) are told apart by short id, all of them.
     const count = new Map<string, number>();
-    for (const name of names.values()) count.set(name, (count.get(name) ?? 0) + 1);
+    for (const name of names.values()) count.set(this.contacts.skeleton(name), (count.get(this.contacts.skeleton(name)) ?? 0) + 1);
     const out = [...names].map(([id, name]): PeerEntry => {
       const conv = this.conversations.get(id);
+      const lookalike = this.contacts.lookalikeOf(id);
       return {
         id,
-        label: (count.get(name) ?? 0) > 1 || name === '' ? `${name} (${shortId(id)})`.trim() : name,
+        label: (count.get(this.contacts.skeleton(name)) ?? 0) > 1 || name === '' || lookalike ? `${name} (${shortId(id)})`.trim() : name,
+        trust: this.contacts.mark(id),
+        ...(lookalike ? { lookalike } : {}),
         online: this.online.has(id),
         connected: conv?.connected ?? false,
         unread: conv?.unread ?? 0,
@@ -183,6 +205,20 @@ export class UiModel {
       };
     });
     return out.sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * The peer a command typed with a name means, as an id. When several peers have that name,
+   * or names that look like it, nothing is guessed: a note lists them and asks for the id.
+   * Anything else (an id, an id prefix, an unknown name) goes to the client as typed.
+   */
+  resolveForCommand(arg: string, command: string): string | undefined {
+    const skeleton = this.contacts.skeleton(arg);
+    const alike = this.entries().filter((e) => e.id !== this.status.id && this.contacts.skeleton(this.nameOf(e.id)) === skeleton);
+    if (alike.length === 0) return arg;
+    if (alike.length === 1) return alike[0] && this.nameOf(alike[0].id) === arg ? alike[0].id : arg; // only look-alike: never substituted
+    this.note(`${alike.length} peers are named like "${clean(arg)}": ${alike.map((e) => e.label).join(', ')}; type ${command} ID`);
+    return undefined;
   }
 
   moveSelection(delta: number): void {
@@ -246,6 +282,10 @@ export class UiModel {
     const label = this.entries().find((e) => e.id === conv.peerId)?.label ?? conv.name;
     const state = conv.connected ? `${conv.via ?? ''} ${conv.addr ?? ''}`.trim() : conv.connecting ? 'connecting…' : 'not connected';
     return `${label} · ${state}`;
+  }
+
+  private nameOf(id: string): string {
+    return this.online.get(id) ?? this.conversations.get(id)?.name ?? '';
   }
 
   private entryIds(): string[] {

@@ -4,6 +4,7 @@
 // measuring, so `{open}` never counts as five columns.
 import type { ChatLine, PeerEntry, Status, UiModel } from './model.ts';
 import { shortId } from './model.ts';
+import { TRUST_MARKS } from './contacts.ts';
 import { escapeTags } from './sanitize.ts';
 import { padToWidth, strWidth, truncate, wrapToWidth } from './width.ts';
 
@@ -17,9 +18,9 @@ export function hhmm(at: number): string {
 export function renderPeerList(entries: PeerEntry[], width: number, focused: boolean): string[] {
   if (entries.length === 0) return [truncate('No other users online', width)].map(escapeTags);
   return entries.map((e) => {
-    const mark = e.connected ? '●' : '○';
+    const mark = `${e.connected ? '●' : '○'} ${TRUST_MARKS[e.lookalike ? 'lookalike' : e.trust]}`;
     const unread = e.unread > 0 ? ` (${e.unread})` : '';
-    const name = truncate(e.label, Math.max(1, width - 2 - strWidth(unread)));
+    const name = truncate(e.label, Math.max(1, width - 4 - strWidth(unread)));
     const body = escapeTags(padToWidth(`${mark} ${name}${unread}`, width));
     const dim = e.online || e.connected ? body : `{gray-fg}${body}{/gray-fg}`;
     if (!e.selected) return e.open ? `{bold}${dim}{/bold}` : dim;
@@ -61,7 +62,8 @@ export function renderConversation(lines: ChatLine[], width: number, height: num
 
 export function renderStatus(status: Status, width: number): string {
   const servers = status.serversTotal !== undefined ? `servers ${status.servers ?? 0}/${status.serversTotal}` : 'servers ?';
-  const text = ` ${status.name} (${shortId(status.id)}) · ${status.observed || 'public address ?'} · NAT: ${status.nat} · ${servers}`;
+  const warning = status.warning ? ` · ${status.warning}` : '';
+  const text = ` ${status.name} (${shortId(status.id)}) · ${status.observed || 'public address ?'} · NAT: ${status.nat} · ${servers}${warning}`;
   return escapeTags(padToWidth(text, width));
 }
 

@@ -102,7 +102,8 @@ export function parseIdentity(text: string): Identity | undefined {
   return identity;
 }
 
-function isMissing(path: string): boolean {
+/** True when nothing exists at `path` (other errors, such as EACCES, are not "missing"). */
+export function isMissing(path: string): boolean {
   try {
     statSync(path);
     return false;

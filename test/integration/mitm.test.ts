@@ -129,18 +129,27 @@ test('injected frames (plaintext or forged ciphertext) are never shown', async (
   assert.ok((drops.replay ?? 0) + (drops['too-old'] ?? 0) > 0, JSON.stringify(drops));
 });
 
-test('a different key under a known name is detected', async () => {
-  // bob comes back with a new identity (his key file replaced): alice has his old key pinned.
+test('a different key under a known name is a different contact, told apart by id', async () => {
+  // bob comes back with a new identity (his key file replaced): to alice that is a new contact
+  // who happens to be called bob too; the old bob's pin stays under the old id.
+  const oldBobId = String(bob.events.find((e) => e.event === 'ready')?.id);
   await bob.stop();
   const impostor = HeadlessClient.start('bob', ports, { home: tempHome() });
   try {
     await impostor.waitFor((e) => e.event === 'ready', 10_000);
-    await alice.waitFor((e) => e.event === 'peers' && (e.peers as { id: string; name: string }[]).some((p) => p.name === 'bob' && p.id === impostorId(impostor)), 10_000, 'the new bob listed');
-    alice.send({ cmd: 'connect', peer: impostorId(impostor) });
-    const warn = await alice.waitFor((e: Event) => e.event === 'key_mismatch', 15_000, 'key_mismatch');
-    assert.equal(warn.peer, 'bob');
-    assert.notEqual(warn.fingerprint, warn.pinnedFingerprint);
-    await alice.waitFor((e) => e.event === 'connect_failed' && String(e.reason).includes('KEY CHANGED'), 5_000, 'not opened silently');
+    const newId = impostorId(impostor);
+    await alice.waitFor((e) => e.event === 'peers' && (e.peers as { id: string; name: string }[]).some((p) => p.name === 'bob' && p.id === newId), 10_000, 'the new bob listed');
+    alice.send({ cmd: 'connect', peer: newId });
+    await alice.waitFor((e: Event) => e.event === 'connected' && e.peerId === newId, 15_000, 'connected to the new bob');
+    alice.send({ cmd: 'whois', peer: oldBobId });
+    const old = await alice.waitFor((e: Event) => e.event === 'whois' && e.peerId === oldBobId, 5_000, 'whois old bob');
+    alice.send({ cmd: 'whois', peer: newId });
+    const fresh = await alice.waitFor((e: Event) => e.event === 'whois' && e.peerId === newId, 5_000, 'whois new bob');
+    assert.equal(old.known, true);
+    assert.equal(fresh.known, true);
+    assert.equal(fresh.verified, false);
+    assert.notEqual(old.fingerprint, fresh.fingerprint, 'each id shows its own key');
+    assert.equal(alice.events.filter((e) => e.event === 'lookalike').length, 0, 'the same name is not a look-alike');
   } finally {
     await impostor.stop();
   }

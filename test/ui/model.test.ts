@@ -156,3 +156,47 @@ test('rendered lines fit the pane width with CJK and emoji; scrolling clamps', (
   const top = renderConversation(m.currentLines(), 23, 8, 10_000);
   assert.ok(top.scroll > 0 && top.lines[0]?.includes('connecting to'));
 });
+
+test('/WHOIS in any case is whois (never another command); /verify on an ambiguous name asks for the id', () => {
+  const m = model();
+  m.apply({ event: 'peers', peers: [BOB, BOB2, CAROL] });
+  for (const typed of ['/WHOIS carol', '/Whois carol', '/whois carol']) {
+    assert.deepEqual(handleInput(m, typed).commands, [{ cmd: 'whois', peer: CAROL.id }], typed);
+  }
+  assert.deepEqual(handleInput(m, '/VERIFY carol').commands, [{ cmd: 'verify', peer: CAROL.id }]);
+  assert.deepEqual(handleInput(m, '/verify bob').commands, [], 'two bobs: nothing is guessed');
+  assert.match(m.home.at(-1)?.text ?? '', /2 peers are named like "bob": bob \(b0b000\), bob \(b0b200\); type \/verify ID/);
+  assert.deepEqual(handleInput(m, `/verify ${BOB2.id}`).commands, [{ cmd: 'verify', peer: BOB2.id }]);
+  assert.deepEqual(handleInput(m, '/trust bob').commands, [], '/trust is gone');
+  assert.match(m.home.at(-1)?.text ?? '', /unknown command \/trust/);
+});
+
+test('look-alike names: short ids beside both, a mark on the suspect, a warning line; verified and known marks', () => {
+  const m = model();
+  const FAKE = { id: 'f00f00000005', name: 'b\u043eb', lookalike: BOB.id };
+  m.apply({ event: 'peers', peers: [{ ...BOB, known: true, verified: true }, FAKE, CAROL] });
+  const entries = m.entries();
+  assert.deepEqual(entries.map((e) => e.label), ['bob (b0b000)', 'b\u043eb (f00f00)', 'carol']);
+  assert.deepEqual(entries.map((e) => [e.trust, e.lookalike]), [['verified', undefined], ['stranger', BOB.id], ['stranger', undefined]]);
+  const rows = renderPeerList(entries, 22, false);
+  assert.match(rows[0] ?? '', /^\{underline\}○ ✔ bob \(b0b000\)/, 'selected');
+  assert.match(rows[1] ?? '', /^○ ! b\u043eb \(f00f00\)/);
+  assert.match(rows[2] ?? '', /^○   carol/);
+  m.apply({ event: 'lookalike', peer: FAKE.name, peerId: FAKE.id, like: 'bob', likeId: BOB.id });
+  assert.match(m.home.at(-1)?.text ?? '', /b\u043eb \(f00f00\) is a new contact whose name looks like your contact bob \(b0b000\)/);
+  m.apply({ event: 'connected', peer: 'carol', peerId: CAROL.id, via: 'direct', addr: '1.2.3.4:5' });
+  assert.equal(m.entries().find((e) => e.id === CAROL.id)?.trust, 'known', 'a completed handshake pinned the key');
+});
+
+test('whois lines: the asked id and its own key; no fingerprint when none is known; unsaved pins on the status line', () => {
+  const m = model();
+  m.apply({ event: 'whois', peer: 'bob', peerId: BOB2.id, known: true, verified: false, fingerprint: 'aaaa-bbbb' });
+  assert.match(m.home.at(-1)?.text ?? '', new RegExp(`bob \\(${BOB2.id}\\): key aaaa-bbbb, • known, not verified`));
+  m.apply({ event: 'whois', peer: 'carol', peerId: CAROL.id, known: false, verified: false });
+  assert.match(m.home.at(-1)?.text ?? '', /carol \(ca7000000003\): no key known yet/);
+  m.apply({ event: 'verified', peer: 'bob', peerId: BOB2.id, fingerprint: 'aaaa-bbbb' });
+  assert.match(m.home.at(-1)?.text ?? '', /✔ verified bob \(b0b200\), key aaaa-bbbb/);
+  m.apply({ event: 'warning', code: 'PINS_NOT_SAVED', message: 'cannot write x' });
+  assert.match(renderStatus(m.status, 100), /PINS_NOT_SAVED/);
+  assert.match(m.home.at(-1)?.text ?? '', /warning PINS_NOT_SAVED: cannot write x/);
+});
