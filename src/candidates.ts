@@ -47,3 +47,21 @@ export function lanCandidates(addrs: readonly Endpoint[]): Endpoint[] {
   }
   return out;
 }
+
+/**
+ * True when a client may send a probe to `addr` at all: an IP literal (never a name to
+ * resolve), a real port, and not unspecified, multicast or broadcast (one probe must reach
+ * one host). Applies to every introduced candidate; LAN ones must also pass isLanCandidate.
+ */
+export function isProbeableAddress(addr: Endpoint): boolean {
+  const [host, port] = addr;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
+  const v4 = ipv4Octets(host);
+  if (v4) {
+    const [a] = v4;
+    return a !== undefined && a !== 0 && a < 224; // 0/8 unspecified; 224/4 multicast; 240/4 reserved and 255.255.255.255
+  }
+  if (isIP(host) !== 6) return false;
+  const h = host.toLowerCase();
+  return h !== '::' && !h.startsWith('ff'); // ff00::/8 multicast
+}

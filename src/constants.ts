@@ -208,6 +208,30 @@ export const MAX_INBOUND_CONNECTING = 32;
 /** New inbound attempts accepted per second (burst below): a punch flood cannot fill memory or make us reflect traffic. */
 export const INBOUND_ATTEMPT_RATE_PER_S = 10;
 export const INBOUND_ATTEMPT_BURST = 20;
+/** Random bytes in a PathChallenge (QUIC uses 8; 16 leaves no room for guessing). */
+export const PATH_CHALLENGE_BYTES = 16;
+/** A path check unanswered this long is abandoned (the next sign of the address starts another). */
+export const PATH_CHALLENGE_TIMEOUT_MS = 3_000;
+/** Challenge sends per check: the first and retries PATH_CHALLENGE_RETRY_MS apart (lost datagrams). */
+export const PATH_CHALLENGE_SENDS = 3;
+export const PATH_CHALLENGE_RETRY_MS = 500;
+/** Addresses a conversation checks at once: a flood of claimed addresses cannot grow its state. */
+export const MAX_PATH_CHECKS = 4;
+/** QUIC's anti-amplification factor: to an address not yet validated we send at most this times what came from it. */
+export const UNVALIDATED_SEND_FACTOR = 3;
+/** Pending conversations that may replace a live one with the same peer (a peer that restarted), per peer. */
+export const MAX_REPLACEMENTS_PER_PEER = 2;
+/** Direct probes of one punch attempt (a burst and its steady tail, all candidates): 3 candidates through a whole attempt fit. */
+export const MAX_PROBES_PER_ATTEMPT = 64;
+/** Direct candidates one conversation probes: an introduction cannot aim it at a long list of third parties. */
+export const MAX_DIRECT_CANDIDATES = 8;
+/** Punch probes to one address (any conversation), as a token bucket: burst, then per second. A whole honest attempt fits. */
+export const PROBES_PER_ADDRESS_BURST = 24;
+export const PROBES_PER_ADDRESS_PER_S = 1;
+/** Addresses whose probe budgets are remembered (the oldest is forgotten first). */
+export const MAX_PROBE_BUDGETS = 1_024;
+/** Recently shown message ids per peer: a message moved to a new session after its ack was lost is shown once. */
+export const RECENT_MSG_IDS_PER_PEER = 1_024;
 
 // ---- defaults people see ----
 /** The discovery servers' UDP ports: `npm run discovery:all` binds them, clients ask them by default. */

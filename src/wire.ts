@@ -2,7 +2,7 @@
 // of at most MAX_DATAGRAM_BYTES. Each message is defined once here; its TypeScript type and
 // its validator come from the same definition (see schema.ts).
 
-import { DISCOVERY_PUBLIC_KEY_BYTES, DISCOVERY_SIGNATURE_BYTES, DISCOVERY_TOKEN_BYTES, MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES } from './constants.ts';
+import { DISCOVERY_PUBLIC_KEY_BYTES, DISCOVERY_SIGNATURE_BYTES, DISCOVERY_TOKEN_BYTES, MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES, PATH_CHALLENGE_BYTES } from './constants.ts';
 import { isValidName } from './names.ts';
 import { arr, bool, bytes, obj, oneOf, opt, str, tuple, uint, type Infer, type Schema } from './schema.ts';
 
@@ -31,6 +31,8 @@ export const MsgType = {
   Bye: 26,
   Handshake: 27,
   Sealed: 28,
+  PathChallenge: 29,
+  PathResponse: 30,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -101,8 +103,12 @@ export const messageSchemas = {
   [MsgType.Bye]: obj({ cid: connId }),
   /** A Noise handshake message: `cid` is the receiver's connection id, `scid` the sender's. */
   [MsgType.Handshake]: obj({ cid: connId, scid: connId, data: bytes(MAX_HANDSHAKE_MESSAGE_BYTES) }),
-  /** An encrypted frame (Data, Ack, Ping, Pong or Bye): key generation `g`, explicit counter `n` (the AEAD nonce). */
+  /** Encrypted frames (Data, Ack, Ping, Pong, Bye, PathChallenge, PathResponse): key generation `g`, explicit counter `n` (the AEAD nonce). */
   [MsgType.Sealed]: obj({ cid: connId, g: uint(0xffffffff), n: uint(), ct: bytes(MAX_BODY) }),
+  /** Sealed only: fresh random `data` sent to an address the peer may have moved to (QUIC's PATH_CHALLENGE). */
+  [MsgType.PathChallenge]: obj({ cid: connId, data: bytes(PATH_CHALLENGE_BYTES) }),
+  /** Sealed only: the `data` of a PathChallenge, echoed: the peer receives at the address it was sent to. */
+  [MsgType.PathResponse]: obj({ cid: connId, data: bytes(PATH_CHALLENGE_BYTES) }),
 } satisfies Record<MsgType, Schema<unknown>>;
 
 type Schemas = typeof messageSchemas;

@@ -66,6 +66,18 @@ export class ChatStream {
     return this.waiting.length > 0 || this.channel.hasUnacked();
   }
 
+  /**
+   * The conversation is being replaced (the peer restarted): our messages not yet
+   * acknowledged, in the order they were sent, to go again on the new conversation under
+   * the same msgId and seq. They leave this stream without a failure; close() follows.
+   */
+  takeUnacked(): OutgoingChat[] {
+    const moved = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (let q = this.waiting.shift(); q; q = this.waiting.shift()) moved.push(q.chat);
+    return moved;
+  }
+
   /** The conversation ended: every waiting and unacknowledged message fails with `reason`, and so will later ones. */
   close(reason: string): void {
     this.closedWith = reason;

@@ -328,6 +328,7 @@ export class ClientEngine implements Engine<ClientEvent> {
         return this.sendOn(conv, o.path, o.msg);
       case 'connected':
         this.intro.stopAsking(conv);
+        if (this.table.isReplacement(conv)) conv.adopt(this.table.promote(conv), now); // a restarted peer proved its key: its old session's unacked messages move here
         return this.emitConnected(conv, o.path);
       case 'connect_failed':
         // An attempt someone else started (possibly forged) that never completed is nobody's news.
@@ -336,6 +337,7 @@ export class ClientEngine implements Engine<ClientEvent> {
       case 'disconnected':
         return void this.events.push({ event: 'disconnected', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'message':
+        if (!this.table.firstSight(peerId, o.msgId)) return this.drops.add('duplicate-message'); // moved to a new session after its ack was lost
         return void this.events.push({ event: 'message', from: peer, fromId: peerId, msgId: o.msgId, seq: o.seq, text: o.text, sentAt: o.sentAt });
       case 'delivered':
         return void this.events.push({ event: 'delivered', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId, seq: o.seq });

@@ -10,9 +10,12 @@
 // - frame-packer.ts: frames gathered into sealed datagrams;
 // - liveness.ts: keepalive, stale path and silent peer timers;
 // - src/reliability/path-sender.ts: the streams, and the one window they share on the path;
-// - chat-stream.ts: chat messages on stream 0 (payloads, msgId and seq, delivered/failed).
+// - chat-stream.ts: chat messages on stream 0 (payloads, msgId and seq, delivered/failed);
+// - path-validation.ts: the sealed path check an address must pass before the path moves.
+// Once the handshake completed, nothing in clear (Punch, PunchAck, Handshake, Introduce) moves
+// the path, changes the peer's cid or renames the peer: at most it starts a path check.
 
-import { sameEndpoint } from '../../src/address.ts';
+import { randomBytes } from 'node:crypto';
 import { DropCounter } from '../../src/codec.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import { ConnectFailedCode, DisconnectedCode } from '../../src/errors.ts';
@@ -24,6 +27,7 @@ import type { OutgoingChat } from './chat-message.ts';
 import { ChatStream, type ChatOutput } from './chat-stream.ts';
 import { FramePacker } from './frame-packer.ts';
 import { Liveness } from './liveness.ts';
+import { PATH_FRAME_DATAGRAM_BYTES, PathValidation } from './path-validation.ts';
 import { PunchScheduler, pathKey, type Path } from './punch.ts';
 import { SecureLink, type Frame } from './secure-link.ts';
 
@@ -48,6 +52,8 @@ export type ConversationOutput =
 export interface ConversationOptions {
   /** Punch, liveness and rekey timers (defaults: DEFAULT_TIMINGS). */
   timings?: Partial<Timings>;
+  /** Randomness for path challenges; injectable for tests. Default: node:crypto. */
+  randomBytes?: (n: number) => Uint8Array;
 }
 
 export class Conversation {
@@ -61,6 +67,7 @@ export class Conversation {
   private readonly chat: ChatStream;
   private readonly liveness: Liveness;
   private readonly packer: FramePacker;
+  private readonly checks: PathValidation;
   private readonly drops = new DropCounter();
   private readonly out = new Fifo<ConversationOutput>();
 
@@ -78,6 +85,12 @@ export class Conversation {
     this.packer = new FramePacker(this.link);
     this.liveness = new Liveness(now, this.timings);
     this.chat = new ChatStream(this.sender.open(CHAT_STREAM, CHAT_PRIORITY));
+    this.checks = new PathValidation(options.randomBytes ?? ((n) => randomBytes(n)));
+  }
+
+  /** True once the handshake completed: from then on only authenticated evidence changes this conversation. */
+  get hasSession(): boolean {
+    return this.link.secure;
   }
 
   pollOutput(): ConversationOutput | undefined {
@@ -109,6 +122,21 @@ export class Conversation {
     return this.chat.hasPending() || this.sender.hasUnacked();
   }
 
+  /** A new session with the peer replaces this one: it ends silently and hands back what the peer has not acknowledged. */
+  retire(): OutgoingChat[] {
+    if (this.state === 'closed') return [];
+    const moved = this.chat.takeUnacked();
+    this.state = 'closed';
+    this.chat.close('replaced by a new session');
+    return moved;
+  }
+
+  /** Messages moved from a session this one replaced: sent here in their order, before anything newer. */
+  adopt(moved: OutgoingChat[], now: number): void {
+    for (const m of moved) this.chat.send(m, now);
+    this.pump(now);
+  }
+
   /** Drops counted by this conversation: the link's (cipher, framing) and its own (streams, payloads). */
   dropCounts(): Record<string, number> {
     return { ...this.link.cipherDrops(), ...this.drops.toJSON() };
@@ -116,22 +144,22 @@ export class Conversation {
 
   // ---- path establishment ----
 
-  /** A probe answered on `path` for our current cid. */
-  confirmPath(path: Path, remoteCid: number, now: number): void {
+  /**
+   * A probe answered on `path` for our current cid (a PunchAck of `bytes`). First contact takes
+   * the path and starts the handshake; after the session, the plaintext ack only starts a check.
+   */
+  confirmPath(path: Path, remoteCid: number, now: number, bytes = 0): void {
+    if (this.hasSession) {
+      if (remoteCid !== this.remoteCid) return this.drops.add('punch-ack-stale-cid');
+      this.heardFrom(path, bytes);
+      return this.checkPath(path, now);
+    }
+    if (this.link.handshaking && remoteCid !== this.remoteCid) return this.drops.add('punch-ack-cid-mid-handshake');
     this.remoteCid = remoteCid;
     this.liveness.heard(now);
-    const recovering = this.liveness.recovering;
-    const changed = this.path !== undefined && pathKey(this.path) !== pathKey(path);
-    // A relay never replaces a working direct path; direct always replaces a relay.
-    if (this.path && this.state === 'connected' && path.kind === 'relay' && this.path.kind === 'direct' && !recovering) return;
-    if (this.state === 'connected' && !changed && !recovering) return;
     this.path = path;
     this.liveness.pathConfirmed();
     this.punch.won(path, now);
-    if (this.state === 'connected') {
-      if (changed) this.out.push({ kind: 'connected', path, changed });
-      return;
-    }
     // A path exists: secure it. The lower id sends the first handshake message.
     if (this.peerId !== undefined) this.sendHandshake(this.link.begin(this.peerId, now), now);
   }
@@ -147,10 +175,17 @@ export class Conversation {
 
   receiveHandshake(msg: MessageOf<typeof MsgType.Handshake>, via: Path, now: number): void {
     if (this.state === 'closed') return;
+    if (this.hasSession) {
+      // Only a repeat of the peer's last message (our answer was lost), answered on our path.
+      if (msg.scid !== this.remoteCid || !this.path) return this.drops.add('handshake-after-session');
+      const again = this.link.receiveHandshake(msg.data, this.peerId, now);
+      if (again?.reply) this.emitSend(this.path, { t: MsgType.Handshake, cid: msg.scid, scid: this.localCid, data: again.reply }, now);
+      return;
+    }
+    const step = this.link.receiveHandshake(msg.data, this.peerId, now);
+    if (!step) return; // junk changes nothing: not the path, not the peer's cid
     this.path ??= via; // the initiator reached us on this path before our own probe was answered
     this.remoteCid = msg.scid;
-    const step = this.link.receiveHandshake(msg.data, this.peerId, now);
-    if (!step) return;
     this.liveness.heard(now);
     if (step.reply) this.emitSend(via, { t: MsgType.Handshake, cid: msg.scid, scid: this.localCid, data: step.reply }, now);
     if (step.done) this.out.push({ kind: 'verify', publicKey: step.done.remoteIdentityPk });
@@ -161,11 +196,38 @@ export class Conversation {
     if (this.state === 'closed') return;
     const frames = this.link.open(msg, now);
     if (!frames) return;
-    if (via.kind === 'direct' && this.path?.kind === 'direct' && !sameEndpoint(this.path.addr, via.addr)) {
-      // Authentic, from a new address: the peer's NAT mapping changed. Probe it; its ack moves the path.
-      this.punch.addDirect('peer-reflexive', via.addr);
+    if (via.kind === 'direct' && !this.isCurrent(via)) {
+      // Authentic, from a new address: the peer's NAT mapping changed, or someone on the path
+      // forwarded a copy from elsewhere. Check the address; its sealed answer moves the path.
+      this.heardFrom(via, msg.ct.length + 32);
+      this.checkPath(via, now);
     }
     for (const frame of frames) if ((this.state as ConversationState) !== 'closed') this.receive(frame, via, now);
+  }
+
+  // ---- path checks (after the session exists) ----
+
+  /** True if `path` is the one this conversation uses. */
+  isCurrent(path: Path): boolean {
+    return this.path !== undefined && pathKey(this.path) === pathKey(path);
+  }
+
+  /** `bytes` arrived from `path`: if it is not our path, they allow a few times as many back. */
+  heardFrom(path: Path, bytes: number): void {
+    if (!this.isCurrent(path)) this.checks.credit(path, bytes);
+  }
+
+  /** May we send `bytes` to `path` now? Always on our own path; elsewhere within the budget (taken). */
+  maySend(path: Path, bytes: number): boolean {
+    return this.isCurrent(path) || this.checks.spend(path, bytes);
+  }
+
+  /** The peer may be reachable on `path` (authentic frames, a Punch or PunchAck came from there): check it. Our own path only while stale. */
+  checkPath(path: Path, now: number): void {
+    if (!this.hasSession || this.state === 'closed') return;
+    if (this.isCurrent(path) && !this.liveness.recovering) return;
+    this.checks.start(path, now);
+    this.sendChallenges(now);
   }
 
   /** Probes the schedule says are due, as Punch messages; the engine fills in ids and names. */
@@ -185,13 +247,24 @@ export class Conversation {
         if (!this.sender.receive(msg.sid ?? CHAT_STREAM, { t: MsgType.Ack, cum: msg.cum, sack: msg.sack }, now)) this.drops.add('unknown-stream');
         break;
       case MsgType.Ping:
-        this.emitSend(via, { t: MsgType.Pong, cid: this.remoteCid ?? 0 }, now);
+        if (this.maySend(via, PATH_FRAME_DATAGRAM_BYTES)) this.emitSend(via, { t: MsgType.Pong, cid: this.remoteCid ?? 0 }, now);
         break;
       case MsgType.Bye:
         this.close(DisconnectedCode.PeerLeft, 'peer left', now);
         return;
       case MsgType.Pong:
         break;
+      case MsgType.PathChallenge:
+        // Answered where it came from (QUIC): that is the address being checked.
+        if (this.maySend(via, PATH_FRAME_DATAGRAM_BYTES)) this.emitSend(via, { t: MsgType.PathResponse, cid: this.remoteCid ?? 0, data: msg.data }, now);
+        else this.drops.add('path-budget');
+        break;
+      case MsgType.PathResponse: {
+        const validated = this.checks.answered(msg.data);
+        if (validated) this.pathValidated(validated, now);
+        else this.drops.add('path-response-unknown');
+        break;
+      }
     }
     this.pump(now);
   }
@@ -213,6 +286,7 @@ export class Conversation {
     const silentMs = this.liveness.peerLost(now);
     if (silentMs !== undefined) return this.close(DisconnectedCode.PeerLost, `peer lost: silent for ${Math.round(silentMs / 1000)} s`, now);
     this.sender.handleTimeout(now);
+    this.sendChallenges(now);
     this.pump(now);
     const due = this.liveness.check(now);
     if (due.stale) {
@@ -228,7 +302,7 @@ export class Conversation {
     if (this.state === 'closed') return undefined;
     const next = earliest(this.punch.nextTimeout(), this.link.nextTimeout());
     if (this.state !== 'connected') return next;
-    return earliest(earliest(next, this.liveness.nextTimeout()), this.sender.nextTimeout());
+    return earliest(earliest(earliest(next, this.liveness.nextTimeout()), this.sender.nextTimeout()), this.checks.nextTimeout());
   }
 
   /**
@@ -256,6 +330,25 @@ export class Conversation {
     }
   }
 
+  /** The peer answered our challenge: it receives on `path`. Move there (or confirm the path we have). */
+  private pathValidated(path: Path, now: number): void {
+    const current = this.isCurrent(path);
+    // A relay never replaces a working direct path; direct always replaces a relay.
+    if (!current && path.kind === 'relay' && this.path?.kind === 'direct' && !this.liveness.recovering) return;
+    this.path = path;
+    this.liveness.pathConfirmed();
+    this.punch.won(path, now);
+    if (!current) this.out.push({ kind: 'connected', path, changed: true });
+  }
+
+  private sendChallenges(now: number): void {
+    if (this.remoteCid === undefined) return;
+    for (const c of this.checks.due(now)) {
+      if (this.maySend(c.path, PATH_FRAME_DATAGRAM_BYTES)) this.emitSend(c.path, { t: MsgType.PathChallenge, cid: this.remoteCid, data: c.data }, now);
+      else this.drops.add('path-budget');
+    }
+  }
+
   private ping(now: number): void {
     if (this.path && this.remoteCid !== undefined) this.emitSend(this.path, { t: MsgType.Ping, cid: this.remoteCid }, now);
   }
@@ -269,7 +362,9 @@ export class Conversation {
       const sealed = this.packer.add(path, msg, this.remoteCid, now);
       if (sealed) this.out.push({ kind: 'send', ...sealed });
     }
-    this.liveness.sent(now, msg.t !== MsgType.Pong && msg.t !== MsgType.Ack && msg.t !== MsgType.Bye);
+    // Path frames go where the path is in question: their silence says nothing about ours.
+    const wantsReply = msg.t !== MsgType.Pong && msg.t !== MsgType.Ack && msg.t !== MsgType.Bye && msg.t !== MsgType.PathChallenge && msg.t !== MsgType.PathResponse;
+    this.liveness.sent(now, wantsReply);
   }
 
   private flushFrames(): void {

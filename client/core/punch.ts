@@ -4,7 +4,7 @@
 // answer. The first candidate that answers wins (ICE-lite); the conversation decides what a
 // win means (a relay win keeps direct probing alive in the background, to upgrade later).
 
-import { PUNCH_SCHEDULE_MS, PUNCH_STEADY_INTERVAL_MS } from '../../src/constants.ts';
+import { MAX_DIRECT_CANDIDATES, MAX_PROBES_PER_ATTEMPT, PUNCH_SCHEDULE_MS, PUNCH_STEADY_INTERVAL_MS } from '../../src/constants.ts';
 import { endpointKey } from '../../src/address.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
 import type { Endpoint } from '../../src/wire.ts';
@@ -20,6 +20,8 @@ export type PunchTimings = Pick<Timings, 'punchTimeoutMs' | 'relayFallbackAfterM
 
 export class PunchScheduler {
   private readonly direct = new Map<string, Endpoint>();
+  /** Which of the direct candidates came from the peer's own datagrams (peer-reflexive). */
+  private readonly reflexive = new Set<string>();
   private readonly relays = new Map<string, Endpoint>();
   private readonly timings: PunchTimings;
   private startedAt: number;
@@ -35,6 +37,8 @@ export class PunchScheduler {
   /** Recovery of a live conversation never times out here: the peer-silence timer ends it. */
   private keepGoing = false;
   private timedOut = false;
+  /** Direct probes sent in this attempt's burst and steady rounds (at most MAX_PROBES_PER_ATTEMPT). */
+  private probesSent = 0;
 
   constructor(now: number, timings?: Partial<Timings>) {
     this.timings = withTimings(timings);
@@ -52,12 +56,24 @@ export class PunchScheduler {
     this.upgrading = false;
     this.timedOut = false;
     this.keepGoing = keepGoing;
+    this.probesSent = 0;
   }
 
-  addDirect(_kind: CandidateKind, addr: Endpoint): void {
+  /**
+   * Adds a direct candidate; at most MAX_DIRECT_CANDIDATES, so no introduction aims us at a
+   * long list of third parties. When full, an address the peer's own datagram came from
+   * takes the place of the oldest introduced one; other newcomers are ignored.
+   */
+  addDirect(kind: CandidateKind, addr: Endpoint): void {
     const key = endpointKey(addr);
     // The same address can be both public and LAN (loopback, or a host without NAT): probe it once.
     if (this.direct.has(key)) return;
+    if (this.direct.size >= MAX_DIRECT_CANDIDATES) {
+      const victim = kind === 'peer-reflexive' ? [...this.direct.keys()].find((k) => !this.reflexive.has(k)) : undefined;
+      if (victim === undefined) return;
+      this.direct.delete(victim);
+    }
+    if (kind === 'peer-reflexive') this.reflexive.add(key);
     this.direct.set(key, addr);
     this.fresh.push({ kind: 'direct', addr });
   }
@@ -92,7 +108,9 @@ export class PunchScheduler {
       return direct;
     }
     const relayAt = this.startedAt + this.timings.relayFallbackAfterMs;
-    const all = direct;
+    // However many candidates and however long: a bounded number of probes per attempt.
+    const all = direct.slice(0, Math.max(0, MAX_PROBES_PER_ATTEMPT - this.probesSent));
+    this.probesSent += all.length;
     if (now >= relayAt) for (const server of this.relays.values()) all.push({ kind: 'relay', server });
     this.step++;
     const offset = PUNCH_SCHEDULE_MS[this.step];

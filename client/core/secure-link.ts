@@ -20,8 +20,8 @@ export const MAX_SEALED_PLAINTEXT_BYTES = 1_080;
 /** Each frame in a sealed datagram is preceded by its length (2 bytes, big-endian). */
 export const FRAME_LENGTH_BYTES = 2;
 
-export type Frame = MessageOf<typeof MsgType.Data | typeof MsgType.Ack | typeof MsgType.Ping | typeof MsgType.Pong | typeof MsgType.Bye>;
-const FRAME_TYPES = new Set<number>([MsgType.Data, MsgType.Ack, MsgType.Ping, MsgType.Pong, MsgType.Bye]);
+export type Frame = MessageOf<typeof MsgType.Data | typeof MsgType.Ack | typeof MsgType.Ping | typeof MsgType.Pong | typeof MsgType.Bye | typeof MsgType.PathChallenge | typeof MsgType.PathResponse>;
+const FRAME_TYPES = new Set<number>([MsgType.Data, MsgType.Ack, MsgType.Ping, MsgType.Pong, MsgType.Bye, MsgType.PathChallenge, MsgType.PathResponse]);
 
 /** The receiver's cid as associated data: a sealed frame cannot be replayed into another conversation. */
 function cidBytes(cid: number): Uint8Array {

@@ -90,6 +90,23 @@ describe('punching across simulated NATs', () => {
     assert.equal(w.a.client.of('disconnected').length, 0);
   });
 
+  test('after a mapping flush the path moves within seconds, through a sealed path check', () => {
+    const w = connectPair([{ nat: 'cone' }, { nat: 'cone' }]);
+    chat(w, 2, 'warm', 2_000);
+    const seen = w.b.client.of('connected').length;
+    const flushedAt = w.net.now;
+    w.net.nat('203.0.113.50')?.flush();
+    w.a.client.engine.send(w.b.name, 'after-flush', 'after-flush', w.net.now);
+    w.net.flush();
+    while (w.b.client.of('connected').length === seen && w.net.now < flushedAt + 30_000) w.net.run(w.net.now + 100);
+    const recoveredMs = w.net.now - flushedAt;
+    assert.ok(recoveredMs <= 8_000, `b moved to a's new port after ${recoveredMs} ms`);
+    w.net.run(w.net.now + 3_000);
+    assert.ok(w.a.client.of('delivered').some((d) => d.ref === 'after-flush'));
+    assert.equal(w.a.client.of('disconnected').length + w.b.client.of('disconnected').length, 0);
+    assert.equal(w.b.client.engine.dropCounts()['path-response-unknown'] ?? 0, 0);
+  });
+
   test('the chat goes on with every server gone', () => {
     const w = connectPair([{ nat: 'cone' }, { nat: 'cone' }]);
     for (const [ip, port] of SERVERS) w.net.remove(ip, port);
