@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
 import { DropCounter, decode, encode } from '../../src/codec.ts';
 import { toHex } from '../../src/crypto/bytes.ts';
-import type { Identity } from '../../src/crypto/identity.ts';
+import { fingerprint, type Identity } from '../../src/crypto/identity.ts';
 import { NatterError, type ErrorCode } from '../../src/errors.ts';
 import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
@@ -28,6 +28,7 @@ import type { ClientEvent } from './events.ts';
 import { Introductions } from './introductions.ts';
 import { PinnedKeys } from './pinned-keys.ts';
 import { Presence } from './presence.ts';
+import type { ServerPins } from './server-pins.ts';
 import type { Path } from './punch.ts';
 import { resolvePeer, type KnownPeer } from './resolve-peer.ts';
 import { TrustPolicy } from './trust-policy.ts';
@@ -53,6 +54,10 @@ export interface ClientEngineOptions {
   wallClock?: (now: number) => number;
   /** Timer overrides (tests, the NAT lab); defaults from src/timings.ts. */
   timings?: Partial<Timings>;
+  /** Server keys given with the addresses (--servers host:port#KEY), by endpointKey. */
+  serverKeys?: ReadonlyMap<string, Uint8Array>;
+  /** Pinned server keys (SSH-style); the edge loads and saves them (see serverPins.version). */
+  serverPins?: ServerPins;
 }
 
 export class ClientEngine implements Engine<ClientEvent> {
@@ -61,6 +66,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   /** Datagrams this facade dropped, by reason (conversations count their own). */
   readonly drops = new DropCounter();
   readonly pins: PinnedKeys;
+  readonly serverPins: ServerPins;
   private readonly discovery: DiscoveryClient;
   private readonly table: ConversationTable;
   private readonly intro: Introductions;
@@ -78,7 +84,13 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.name = opts.name;
     this.wallClock = opts.wallClock ?? ((now) => now);
     this.randomBytes = opts.randomBytes ?? ((n) => randomBytes(n));
-    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings });
+    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, {
+      wallClock: this.wallClock,
+      timings: opts.timings,
+      ...(opts.serverKeys ? { serverKeys: opts.serverKeys } : {}),
+      ...(opts.serverPins ? { serverPins: opts.serverPins } : {}),
+    });
+    this.serverPins = this.discovery.serverPins;
     const randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
     this.table = new ConversationTable(opts.identity, randomCid, opts.timings, opts.now);
     this.intro = new Introductions(this.id, opts.name, this.table, this.discovery);
@@ -182,6 +194,13 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.events.push({ event: 'trusted', peer: name, fingerprint });
   }
 
+  /** `trust-server`: accept the key the server at `addr` proves next (its pin goes). */
+  trustServer(addr: Endpoint, now: number): void {
+    const server = endpointToString(addr);
+    if (!this.discovery.trustServer(addr, now)) throw new NatterError('BAD_ADDRESS', `${server} is not a configured server without a key given in --servers`);
+    this.events.push({ event: 'server_trusted', server });
+  }
+
   /** `/whois NAME`: id and, once a handshake proved it, the key's fingerprint. */
   whois(query: string, now: number): void {
     const peer = resolvePeer(query, this.knownPeers(now));
@@ -231,6 +250,8 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   private receiveFromServer(server: ServerState, msg: Message, now: number): void {
+    // Introductions and relayed datagrams only from a server that proved its key (a signed Registered).
+    if ((msg.t === MsgType.Introduce || msg.t === MsgType.Relayed) && !this.discovery.accepts(server)) return this.drops.add('server-unverified');
     if (msg.t === MsgType.Introduce) {
       this.discovery.noteHeard(server, now);
       this.intro.introduced(msg, server.addr, now);
@@ -377,6 +398,14 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   private afterChange(now: number): void {
+    for (let n = this.discovery.pollNotice(); n; n = this.discovery.pollNotice()) {
+      const server = endpointToString(n.addr);
+      if (n.kind === 'server-pinned') this.events.push({ event: 'server_pinned', server, key: toHex(n.key), fingerprint: fingerprint(n.key) });
+      else {
+        const message = `the discovery server at ${server} now has key ${fingerprint(n.offered)}, not the pinned ${fingerprint(n.pinned)}: it is not used (someone may pass for it); if the operator changed its key, accept it with {"cmd":"trust-server","addr":"${server}"}`;
+        this.events.push({ event: 'error', code: 'SERVER_KEY_CHANGED', message, server, fingerprint: fingerprint(n.offered), pinnedFingerprint: fingerprint(n.pinned) });
+      }
+    }
     for (const ev of this.presence.afterChange(now, this.name)) this.events.push(ev);
   }
 }

@@ -8,14 +8,31 @@
 // heartbeatIntervalMs (no signature: cheap for the server). UNAUTHORIZED or NOT_REGISTERED
 // (a NAT rebinding, a restarted server, an expiry), or a heartbeat left unanswered, sends a
 // fresh signed Register.
+//
+// Server keys (SSH's host keys): each server has a long-term key. A Register names the key
+// we expect (`srv`, signed), so it is good at that server only; the server's Registered is
+// signed with that key, and nothing else a server sends is believed before one verified.
+// The key comes from --servers host:port#KEY, else from the pins (ServerPins), else it is
+// learnt on first contact: a Register without `srv` earns WRONG_SERVER{key}, a hint we try,
+// and pin only once a Registered signed with it arrives. A pinned or configured server that
+// answers WRONG_SERVER with another key is a loud notice (key-changed) and stays unused:
+// it never lists us, and we believe none of its messages, until the user accepts it
+// (trustServer: the pin goes, and the next signed Registered pins the new key).
+//
+// Bounds (a server is not trusted with our memory): a list walk keeps at most
+// MAX_PEERS_PER_SERVER entries and asks for at most MAX_PAGES_PER_WALK pages; walks start
+// at most every peerListPollMs; a PeerList nobody asked for is dropped.
 
-import { REGISTER_RETRY_MS } from '../../src/constants.ts';
-import { encode } from '../../src/codec.ts';
+import { MAX_PAGES_PER_WALK, MAX_PEERS_PER_SERVER, REGISTER_RETRY_MS } from '../../src/constants.ts';
+import { DropCounter, encode } from '../../src/codec.ts';
+import { bytesEqual } from '../../src/crypto/bytes.ts';
+import { SIGNATURE_BYTES } from '../../src/crypto/identity.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
-import { signRegistration } from '../../src/crypto/signed.ts';
-import { sameEndpoint } from '../../src/address.ts';
-import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
+import { signRegistration, verifyRegistered } from '../../src/crypto/signed.ts';
+import { endpointKey, sameEndpoint } from '../../src/address.ts';
+import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
+import { ServerPins } from './server-pins.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
 
@@ -44,7 +61,24 @@ export interface ServerState {
   heartbeatSentAt: number | undefined;
   /** When we last sent this server a signed Register (paces re-registration after refusals). */
   lastRegisterAt: number | undefined;
+  /** The server key we expect, and where it came from ('offered': learnt, not pinned yet). */
+  key: Uint8Array | undefined;
+  keySource: 'config' | 'pin' | 'offered' | undefined;
+  /** True once a Registered signed with `key` answered a registration (until the key is in doubt). */
+  verified: boolean;
+  /** Another key this address offered while `key` is configured or pinned: the server is not used. */
+  conflict: Uint8Array | undefined;
+  /** The signature of our last Register here: the server's signed Registered covers it. */
+  lastRegisterSig: Uint8Array | undefined;
+  /** Pages of the walk in progress so far, and whether a ListPeers waits for its answer. */
+  walkPages: number;
+  listAsked: boolean;
 }
+
+/** What the client engine turns into events: a server key was pinned, or a pinned one changed. */
+export type DiscoveryNotice =
+  | { kind: 'server-pinned'; addr: Endpoint; key: Uint8Array }
+  | { kind: 'server-key-changed'; addr: Endpoint; pinned: Uint8Array; offered: Uint8Array };
 
 export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
 
@@ -54,11 +88,19 @@ export interface DiscoveryClientOptions {
   /** Wall-clock ms for a monotonic `now`, for registration timestamps (servers refuse a skew over a minute). */
   wallClock: (now: number) => number;
   timings?: Partial<Timings>;
+  /** Keys given with the addresses (host:port#KEY), by endpointKey: always win over pins. */
+  serverKeys?: ReadonlyMap<string, Uint8Array>;
+  /** Pinned server keys; the edge loads and saves them (see pins.version). */
+  serverPins?: ServerPins;
 }
 
 export class DiscoveryClient {
   readonly servers: ServerState[];
+  readonly serverPins: ServerPins;
+  /** Server datagrams dropped here, by reason. */
+  readonly drops = new DropCounter();
   private readonly out = new Fifo<DiscoveryOutput>();
+  private readonly notices = new Fifo<DiscoveryNotice>();
   private lan: Endpoint[] = [];
   private readonly timings: DiscoveryTimings;
   private readonly wallClock: (now: number) => number;
@@ -77,7 +119,16 @@ export class DiscoveryClient {
     this.wallClock = options.wallClock;
     this.timings = withTimings(options.timings);
     this.id = identity.id;
-    this.servers = servers.map((addr) => ({
+    this.serverPins = options.serverPins ?? new ServerPins();
+    this.servers = servers.map((addr) => {
+      const configured = options.serverKeys?.get(endpointKey(addr));
+      const pinned = configured ? undefined : this.serverPins.get(addr);
+      return this.freshState(addr, now, configured ?? pinned, configured ? 'config' : pinned ? 'pin' : undefined);
+    });
+  }
+
+  private freshState(addr: Endpoint, now: number, key: Uint8Array | undefined, keySource: ServerState['keySource']): ServerState {
+    return {
       addr,
       lastHeard: undefined,
       observed: undefined,
@@ -92,7 +143,40 @@ export class DiscoveryClient {
       proven: false,
       heartbeatSentAt: undefined,
       lastRegisterAt: undefined,
-    }));
+      key,
+      keySource,
+      verified: false,
+      conflict: undefined,
+      lastRegisterSig: undefined,
+      walkPages: 0,
+      listAsked: false,
+    };
+  }
+
+  pollNotice(): DiscoveryNotice | undefined {
+    return this.notices.shift();
+  }
+
+  /** True once the server proved its key (a signed Registered): only then are its messages believed. */
+  accepts(s: ServerState): boolean {
+    return s.verified;
+  }
+
+  /**
+   * The user accepts whatever key the server at `addr` holds now: its pin goes, and the next
+   * signed Registered pins the new key. False when no such server is configured, or its key
+   * came with the address (change --servers instead).
+   */
+  trustServer(addr: Endpoint, now: number): boolean {
+    const s = this.serverAt(addr);
+    if (!s || s.keySource === 'config') return false;
+    this.serverPins.remove(addr);
+    s.key = undefined;
+    s.keySource = undefined;
+    s.conflict = undefined;
+    s.verified = false;
+    this.reRegister(s, now);
+    return true;
   }
 
   setLanCandidates(lan: Endpoint[]): void {
@@ -109,7 +193,7 @@ export class DiscoveryClient {
   }
 
   isReachable(s: ServerState, now: number): boolean {
-    return s.lastHeard !== undefined && now - s.lastHeard < this.timings.serverSilentAfterMs;
+    return s.verified && s.lastHeard !== undefined && now - s.lastHeard < this.timings.serverSilentAfterMs;
   }
 
   reachableCount(now: number): number {
@@ -156,8 +240,9 @@ export class DiscoveryClient {
   }
 
   sendTo(server: Endpoint, msg: Message): void {
-    if (msg.t === MsgType.Leave && msg.token === undefined) {
-      // A Leave counts only with our token for that server; without one the server ignores it.
+    if ((msg.t === MsgType.Leave || msg.t === MsgType.ListPeers || msg.t === MsgType.Connect) && msg.token === undefined) {
+      // These count only with our address token for that server (Leave ends our entry; the
+      // answers to ListPeers and Connect are larger than the request); without one the server ignores them.
       const token = this.serverAt(server)?.token;
       if (!token) return;
       msg = { ...msg, token };
@@ -179,6 +264,10 @@ export class DiscoveryClient {
         s.nextRegisterAt = now + REGISTER_RETRY_MS;
       }
       if (now >= s.nextListAt && s.proven && this.isReachable(s, now)) {
+        // A new walk (an unanswered one is given up: its pages are dropped from now on).
+        s.walk = undefined;
+        s.walkPages = 1;
+        s.listAsked = true;
         this.sendTo(s.addr, { t: MsgType.ListPeers, ver: s.ver });
         s.nextListAt = now + this.timings.peerListPollMs;
       }
@@ -189,10 +278,18 @@ export class DiscoveryClient {
     const ts = Math.max(Math.floor(this.wallClock(now)), this.lastSignedTs + 1);
     this.lastSignedTs = ts;
     const lan = this.lan.map(([h, p]): Endpoint => [h, p]);
-    const proof = signRegistration(this.identity, { id: this.id, name: this.name, lan, timestamp: ts });
-    this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature });
     s.heartbeatSentAt = undefined;
     s.lastRegisterAt = now;
+    if (!s.key) {
+      // We do not know the server's key: ask for it (WRONG_SERVER{key}); nothing is signed for an unknown server.
+      s.lastRegisterSig = undefined;
+      const sig = new Uint8Array(SIGNATURE_BYTES);
+      this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: this.identity.publicKey, ts, sig });
+      return;
+    }
+    const proof = signRegistration(this.identity, { id: this.id, name: this.name, lan, timestamp: ts, server: s.key });
+    s.lastRegisterSig = proof.signature;
+    this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: s.key });
   }
 
   private heartbeat(s: ServerState, now: number): void {
@@ -219,7 +316,7 @@ export class DiscoveryClient {
       earlier(s.nextRegisterAt);
       if (s.lastHeard === undefined || s.silenceNoted) continue;
       earlier(s.lastHeard + this.timings.serverSilentAfterMs);
-      if (s.proven) earlier(s.nextListAt); // lists are asked for only once listed
+      if (s.proven && s.verified) earlier(s.nextListAt); // lists are asked for only once listed
     }
     return next;
   }
@@ -235,7 +332,17 @@ export class DiscoveryClient {
    * changed. Introductions, errors and relayed data are returned to the caller.
    */
   receive(server: ServerState, msg: Message, now: number): boolean {
+    if (msg.t === MsgType.ServerError && msg.code === 'WRONG_SERVER') {
+      this.wrongServer(server, msg.key, now);
+      return false;
+    }
     const wasReachable = this.isReachable(server, now);
+    if (msg.t === MsgType.Registered && msg.ssig) {
+      if (!this.checkSigned(server, msg)) return false;
+    } else if (!server.verified) {
+      this.drops.add('server-unverified'); // nothing but a signed Registered is believed before one
+      return false;
+    }
     this.noteHeard(server, now);
     switch (msg.t) {
       case MsgType.Registered: {
@@ -272,16 +379,69 @@ export class DiscoveryClient {
     }
   }
 
+  /** A Registered signed with the key we expect, over our last Register: the server is who we think. */
+  private checkSigned(s: ServerState, msg: MessageOf<typeof MsgType.Registered>): boolean {
+    const claim = { registerSig: s.lastRegisterSig ?? new Uint8Array(0), observed: msg.observed, token: msg.token };
+    if (!s.key || !s.lastRegisterSig || !verifyRegistered(s.key, claim, msg.ssig)) {
+      this.drops.add('registered-bad-signature');
+      return false;
+    }
+    s.verified = true;
+    s.conflict = undefined;
+    if (s.keySource === 'offered') {
+      // First contact: the server proved the key it offered. Pin it, as SSH does a host key.
+      s.keySource = 'pin';
+      this.serverPins.pin(s.addr, endpointToString(s.addr), s.key);
+      this.notices.push({ kind: 'server-pinned', addr: s.addr, key: s.key });
+    }
+    return true;
+  }
+
+  /** The server refused a Register for its key: learn the key, or warn that a pinned one changed. */
+  private wrongServer(s: ServerState, key: Uint8Array | undefined, now: number): void {
+    if (!key) return void this.drops.add('wrong-server-without-key');
+    if (s.key && bytesEqual(s.key, key)) return void this.drops.add('wrong-server-same-key'); // a stale or forged refusal
+    if (s.keySource === 'config' || s.keySource === 'pin') {
+      // Not believed, not used: we keep asking with the key we know, so the real server (if it
+      // is still there) answers with a signed Registered and clears this.
+      s.verified = false;
+      s.proven = false;
+      if (!s.conflict || !bytesEqual(s.conflict, key)) {
+        s.conflict = Uint8Array.from(key);
+        this.notices.push({ kind: 'server-key-changed', addr: s.addr, pinned: s.key as Uint8Array, offered: s.conflict });
+      }
+      return;
+    }
+    // No key yet (or only one offered): try this one; it is pinned when a Registered signed with it arrives.
+    s.key = Uint8Array.from(key);
+    s.keySource = 'offered';
+    s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + 1));
+  }
+
   private receiveList(server: ServerState, msg: MessageOf<typeof MsgType.PeerList>, now: number): boolean {
+    if (!server.listAsked) {
+      this.drops.add('peer-list-unasked');
+      return false;
+    }
+    server.listAsked = false;
     if (msg.unchanged) return false;
     const walk = server.walk ?? new Map<string, string>();
     if (!server.walk) server.walkVer = msg.ver;
-    for (const p of msg.peers) walk.set(p.id, p.name);
-    if (msg.next !== undefined) {
+    for (const p of msg.peers) {
+      if (walk.size >= MAX_PEERS_PER_SERVER && !walk.has(p.id)) {
+        this.drops.add('peer-list-full');
+        break;
+      }
+      walk.set(p.id, p.name);
+    }
+    if (msg.next !== undefined && server.walkPages < MAX_PAGES_PER_WALK && walk.size < MAX_PEERS_PER_SERVER) {
       server.walk = walk;
+      server.walkPages++;
+      server.listAsked = true;
       this.sendTo(server.addr, { t: MsgType.ListPeers, cursor: msg.next });
       return false;
     }
+    if (msg.next !== undefined) this.drops.add('peer-list-walk-cut'); // the rest waits for the next poll
     server.walk = undefined;
     server.ver = server.walkVer;
     server.nextListAt = now + this.timings.peerListPollMs;

@@ -26,6 +26,12 @@ export type ClientEvent =
   /** Something a peer sent was dropped after it arrived (e.g. a chat payload that does not decode). */
   | { event: 'warning'; code: WarningCode; peer: string; peerId: string; message: string }
   | { event: 'error'; code: string; message: string }
+  /** A discovery server answered with another key than the one pinned (or given) for its address: not used until `trust-server`. */
+  | { event: 'error'; code: 'SERVER_KEY_CHANGED'; message: string; server: string; fingerprint: string; pinnedFingerprint: string }
+  /** First contact with a discovery server: it proved this key, now pinned for its address. */
+  | { event: 'server_pinned'; server: string; key: string; fingerprint: string }
+  /** `trust-server`: the pin of `server` was removed; the key it proves next is pinned. */
+  | { event: 'server_trusted'; server: string }
   /** A peer proved a different key than the one pinned under its name: possible impersonation. */
   | { event: 'key_mismatch'; peer: string; peerId: string; fingerprint: string; pinnedFingerprint: string }
   | { event: 'trusted'; peer: string; fingerprint: string }
@@ -41,6 +47,7 @@ export type ClientCommand =
   | { cmd: 'send'; peer: string; text: string; ref?: unknown }
   | { cmd: 'nick'; name: string }
   | { cmd: 'trust'; peer: string }
+  | { cmd: 'trust-server'; addr: string }
   | { cmd: 'whois'; peer: string }
   | { cmd: 'stats' }
   | { cmd: 'quit' };

@@ -61,6 +61,8 @@ export function parseCommand(line: string): ClientCommand | string {
     case 'send':
       if (!isStr(c.peer) || typeof c.text !== 'string') return 'send needs "peer" and "text"';
       return { cmd: 'send', peer: c.peer, text: c.text, ref: c.ref };
+    case 'trust-server':
+      return isStr(c.addr) ? { cmd: 'trust-server', addr: c.addr } : 'trust-server needs "addr": "host:port"';
     case 'trust':
     case 'whois':
       if (!isStr(c.peer)) return `${c.cmd} needs "peer"`;

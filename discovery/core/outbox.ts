@@ -15,6 +15,10 @@ export const ServerErrorCode = {
   UnknownPeer: 'UNKNOWN_PEER',
   BadRequest: 'BAD_REQUEST',
   Unauthorized: 'UNAUTHORIZED',
+  /** The Register's name is not a valid, normalised name (src/names.ts). */
+  BadName: 'BAD_NAME',
+  /** The Register names another server's key, or none: carries ours (`key`), unsigned. */
+  WrongServer: 'WRONG_SERVER',
 } as const;
 
 export type Transmit = { to: Endpoint; bytes: Uint8Array };
@@ -29,6 +33,8 @@ export interface Replies {
   reply(src: SourceAccount | undefined, to: Endpoint, msg: Message): void;
   /** A ServerError reply, within the server-wide error budget (and the source's byte budget). */
   error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void;
+  /** WRONG_SERVER with our public key, within the same budgets as `error`. */
+  wrongServer(src: SourceAccount | undefined, to: Endpoint, now: number, key: Uint8Array): void;
 }
 
 export interface OutboxDeps {
@@ -94,14 +100,18 @@ export class Outbox implements Replies {
     if (this.sendBytes(to, bytes)) this.deps.sources.charge(src, bytes.length);
   }
 
-  error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void {
+  error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string, key?: Uint8Array): void {
     if (!this.deps.takeErrorReply(now)) {
       this.deps.drops.add('error-reply-rate-limited');
       return;
     }
-    const msg: Message = { t: MsgType.ServerError, code, message, ...(target !== undefined ? { target } : {}) };
+    const msg: Message = { t: MsgType.ServerError, code, message, ...(target !== undefined ? { target } : {}), ...(key !== undefined ? { key } : {}) };
     if (src) this.reply(src, to, msg);
     else this.send(to, msg);
+  }
+
+  wrongServer(src: SourceAccount | undefined, to: Endpoint, now: number, key: Uint8Array): void {
+    this.error(src, to, now, ServerErrorCode.WrongServer, '', undefined, key);
   }
 
   /** A source is proven once it echoed a token; the registry listing its endpoint says so too. */

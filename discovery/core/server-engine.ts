@@ -48,6 +48,7 @@ import { endpointKey } from '../../src/address.ts';
 import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
+import { Identity } from '../../src/crypto/identity.ts';
 import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
 import { MemoryRegistry } from '../data/memory-registry.ts';
 import { AddressTokens } from './address-token.ts';
@@ -82,6 +83,12 @@ export interface ServerEngineOptions {
    * whose clients sign with the same clock).
    */
   wallClock?: (now: number) => number;
+  /**
+   * The server's long-term key (Ed25519): registrations must name its public key, and the
+   * server signs its answers to them. Default: a fresh random one (tests, benchmarks); the
+   * edge loads it from a key file so it survives restarts.
+   */
+  serverKey?: Identity;
   /** The address-token key; default 32 random bytes per engine. Tests pass a fixed one. */
   tokenSecret?: Uint8Array;
   relayRatePerS?: number;
@@ -98,6 +105,8 @@ const isRequest = (t: MsgType): t is RequestType => REQUEST_TYPES.has(t);
 
 export class DiscoveryServerEngine implements Engine<ServerEvent> {
   readonly registry: Registry;
+  /** The server's long-term key; clients pin its public key per address. */
+  readonly serverKey: Identity;
   private readonly drops = new DropLedger();
   private readonly authorizer: RegisterAuthorizer;
   private readonly wallClock: (now: number) => number;
@@ -126,8 +135,8 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
     const out = (this.out = new Outbox({ drops, sources, isListed: (at) => registry.byEndpoint(at) !== undefined, takeErrorReply: (now) => limits.takeErrorReply(now) }));
     const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit }));
     const tokens = new AddressTokens(options.tokenSecret);
-    const isProven = (src: SourceAccount, from: Endpoint): boolean => out.isProven(src, from);
-    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, isProven });
+    const serverKey = (this.serverKey = options.serverKey ?? Identity.generate());
+    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey });
     this.introductions = new Introductions({ registry, limits, out, drops, emit });
     this.relay = new Relay({
       registry,
@@ -244,12 +253,26 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
       case MsgType.Heartbeat:
         return this.registration.onHeartbeat(msg, from, src, now);
       case MsgType.ListPeers:
+        if (!this.proves(msg.token, from, listed, now)) return;
         return this.introductions.onListPeers(msg, from, src, now);
       case MsgType.Connect:
+        if (!this.proves(msg.token, from, listed, now)) return;
         return this.introductions.onConnect(msg, from, src, now);
       case MsgType.Leave:
         return this.registration.onLeave(msg, from, now);
     }
+  }
+
+  /**
+   * A request whose answer is larger than itself (a PeerList page, two Introduces) must carry
+   * the address token of the entry listed at its source: a source spoofed from a listed
+   * client's address cannot make the server send that client more than the spoofer sent.
+   * Refused silently: an error would be a reply to the spoofed address.
+   */
+  private proves(token: Uint8Array | undefined, from: Endpoint, listed: RegistryEntry | undefined, now: number): boolean {
+    if (listed !== undefined && this.registration.holdsToken(listed, from, token, now)) return true;
+    this.drops.add(listed === undefined ? 'request-not-listed' : 'request-bad-token');
+    return false;
   }
 
   private sweep(now: number): void {

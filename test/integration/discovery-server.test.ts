@@ -11,7 +11,7 @@ import { decodeMessage, encode } from '../../src/codec.ts';
 import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
 import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { signedRegister } from './discovery-traffic.ts';
+import { signedRegister, TEST_SERVER_KEY } from './discovery-traffic.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WAIT_MS = 3_000;
@@ -93,7 +93,7 @@ describe('discovery server over loopback UDP', () => {
   });
 
   it('registers two clients, lists them, and introduces them to each other', async () => {
-    server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', log: (l) => lines.push(l), statsIntervalMs: 0 });
+    server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', engine: { serverKey: TEST_SERVER_KEY }, log: (l) => lines.push(l), statsIntervalMs: 0 });
     const port = server.port;
     const alice = await new Client().open();
     const bob = await new Client().open();
@@ -112,15 +112,17 @@ describe('discovery server over loopback UDP', () => {
     // Echo the tokens: the addresses are proven, the entries listed.
     alice.send({ t: MsgType.Heartbeat, id: idA, token: ra.token }, port);
     bob.send({ t: MsgType.Heartbeat, id: idB, token: rb.token }, port);
-    assert.equal((await alice.next(MsgType.Registered)).proven, true);
-    assert.equal((await bob.next(MsgType.Registered)).proven, true);
+    const pa = await alice.next(MsgType.Registered);
+    const pb = await bob.next(MsgType.Registered);
+    assert.equal(pa.proven, true);
+    assert.equal(pb.proven, true);
 
-    alice.send({ t: MsgType.ListPeers }, port);
+    alice.send({ t: MsgType.ListPeers, token: pa.token }, port);
     const list = await alice.next(MsgType.PeerList);
     assert.deepEqual(list.peers.map((p) => p.name).sort(), ['alice', 'bob']);
     assert.equal(list.total, 2);
 
-    bob.send({ t: MsgType.Connect, target: idA }, port);
+    bob.send({ t: MsgType.Connect, target: idA, token: pb.token }, port);
     const [toAlice, toBob] = await Promise.all([alice.next(MsgType.Introduce), bob.next(MsgType.Introduce)]);
     assert.deepEqual(toAlice, { t: MsgType.Introduce, peer: { id: idB, name: 'bob' }, candidates: [{ kind: 'public', addr: ['127.0.0.1', bob.port] }] });
     assert.deepEqual(toBob.peer, { id: idA, name: 'alice' });
@@ -130,7 +132,7 @@ describe('discovery server over loopback UDP', () => {
     ]);
 
     alice.send({ t: MsgType.Leave, id: idA, token: ra.token }, port);
-    bob.send({ t: MsgType.ListPeers, ver: list.ver }, port);
+    bob.send({ t: MsgType.ListPeers, ver: list.ver, token: pb.token }, port);
     const after = await bob.next(MsgType.PeerList);
     assert.deepEqual(after.peers.map((p) => p.name), ['bob']);
 

@@ -7,6 +7,8 @@ import { DiscoveryClient, type ServerState } from '../../client/core/discovery-c
 import { decodeMessage } from '../../src/codec.ts';
 import { DISCOVERY_TOKEN_BYTES, REGISTER_RETRY_MS } from '../../src/constants.ts';
 import { Identity } from '../../src/crypto/identity.ts';
+import { signRegistered } from '../../src/crypto/signed.ts';
+import { endpointKey } from '../../src/address.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 
 const S1: Endpoint = ['198.51.100.1', 8000];
@@ -20,9 +22,13 @@ const me = Identity.fromSeed(new Uint8Array(32).fill(1)) as Identity;
 const token = (b: number): Uint8Array => new Uint8Array(DISCOVERY_TOKEN_BYTES).fill(b);
 const peerId = (c: string): string => c.repeat(64);
 
+/** The servers' own keys; the client is given them (host:port#KEY), as if from --servers. */
+const serverIdentity = (addr: Endpoint): Identity => Identity.fromSeed(new Uint8Array(32).fill(addr[1] % 256)) as Identity;
+
 /** The one place the constructor is called: its options may grow (timings, wall clock). */
-function client(servers: Endpoint[] = [S1, S2], now = 0): DiscoveryClient {
-  return new DiscoveryClient(servers, me, 'me', now, { wallClock: (t: number) => WALL_EPOCH + t, timings: TIMINGS });
+function client(servers: Endpoint[] = [S1, S2], now = 0, keys = true): DiscoveryClient {
+  const serverKeys = new Map(keys ? servers.map((a) => [endpointKey(a), serverIdentity(a).publicKey] as const) : []);
+  return new DiscoveryClient(servers, me, 'me', now, { wallClock: (t: number) => WALL_EPOCH + t, timings: TIMINGS, serverKeys });
 }
 
 /** Everything queued since the last call, decoded: [server, message]. */
@@ -38,15 +44,19 @@ function drain(d: DiscoveryClient): [Endpoint, Message][] {
 const TYPE_NAMES = new Map<number, string>(Object.entries(MsgType).map(([name, t]) => [t as number, name]));
 const kinds = (sent: [Endpoint, Message][]): string[] => sent.map(([to, m]) => `${TYPE_NAMES.get(m.t) ?? m.t}->${to[1]}`);
 
-const registered = (observed: Endpoint, proven: boolean, tok = token(7)): MessageOf<typeof MsgType.Registered> =>
-  ({ t: MsgType.Registered, observed, ttlMs: 30_000, token: tok, proven });
+/** A Registered signed by the server at `s` over our last Register there, as a real server answers. */
+function registered(s: ServerState, observed: Endpoint, proven: boolean, tok = token(7), by: Identity = serverIdentity(s.addr)): MessageOf<typeof MsgType.Registered> {
+  const ssig = signRegistered(by, { registerSig: s.lastRegisterSig ?? new Uint8Array(64), observed, token: tok });
+  return { t: MsgType.Registered, observed, ttlMs: 30_000, token: tok, proven, ssig };
+}
 const peerList = (ver: number, peers: { id: string; name: string }[], next?: string): MessageOf<typeof MsgType.PeerList> =>
   ({ t: MsgType.PeerList, ver, peers, total: peers.length, ...(next ? { next } : {}) });
 
 /** Registers and gets listed at `s` (Registered, heartbeat echo, Registered{proven}) at time `now`. */
 function listAt(d: DiscoveryClient, s: ServerState, now: number, observed: Endpoint = ['203.0.113.5', 50_000]): void {
-  d.receive(s, registered(observed, false), now);
-  d.receive(s, registered(observed, true), now);
+  if (!s.lastRegisterSig) d.handleTimeout(now); // a Register for the server to answer
+  d.receive(s, registered(s, observed, false), now);
+  d.receive(s, registered(s, observed, true), now);
 }
 
 test('start-up: a signed Register to every server at once, retried every REGISTER_RETRY_MS until one answers', () => {
@@ -73,11 +83,11 @@ test('Registered: the token is echoed at once in a Heartbeat; once proven, the l
   const s = d.servers[0]!;
   d.handleTimeout(0);
   drain(d);
-  assert.equal(d.receive(s, registered(['203.0.113.5', 50_000], false), 100), true, 'newly reachable');
+  assert.equal(d.receive(s, registered(s, ['203.0.113.5', 50_000], false), 100), true, 'newly reachable');
   const echo = drain(d);
   assert.deepEqual(kinds(echo), ['Heartbeat->8000']);
   assert.deepEqual([...(echo[0]![1] as MessageOf<typeof MsgType.Heartbeat>).token], [...token(7)]);
-  assert.equal(d.receive(s, registered(['203.0.113.5', 50_000], true), 150), true, 'newly listed');
+  assert.equal(d.receive(s, registered(s, ['203.0.113.5', 50_000], true), 150), true, 'newly listed');
   d.handleTimeout(150);
   assert.deepEqual(kinds(drain(d)), ['ListPeers->8000'], 'a server that just listed us is asked for its list now');
   const hb = 150 + TIMINGS.heartbeatIntervalMs;
@@ -117,7 +127,8 @@ test('reachability: a server is reachable while it was heard within serverSilent
   const d = client();
   const [s1, s2] = d.servers as [ServerState, ServerState];
   assert.equal(d.reachableCount(0), 0);
-  d.receive(s1, registered(['203.0.113.5', 50_000], false), 1_000);
+  d.handleTimeout(0);
+  d.receive(s1, registered(s1, ['203.0.113.5', 50_000], false), 1_000);
   assert.equal(d.isReachable(s1, 1_000), true);
   assert.equal(d.isReachable(s2, 1_000), false, 'never heard');
   assert.equal(d.reachableCount(1_000), 1);
@@ -132,6 +143,7 @@ test('merged peer list: the union of reachable servers, without ourselves, sorte
   const [s1, s2] = d.servers as [ServerState, ServerState];
   listAt(d, s1, 0);
   listAt(d, s2, 0);
+  d.handleTimeout(0); // both ask for their lists
   const carol = { id: peerId('c'), name: 'carol' };
   const bob = { id: peerId('b'), name: 'bob' };
   const self = { id: me.id, name: 'me' };
@@ -143,6 +155,7 @@ test('merged peer list: the union of reachable servers, without ourselves, sorte
   assert.deepEqual(d.serversKnowing(carol.id, 20), [s1, s2]);
   // s2 goes quiet; s1 keeps answering
   const later = 10 + TIMINGS.serverSilentAfterMs;
+  d.handleTimeout(later - 1); // the next poll
   d.receive(s1, peerList(1, [carol]), later);
   assert.deepEqual(d.mergedPeers(later), [carol], 'bob was only at the silent server');
 });
@@ -174,8 +187,9 @@ test('NAT type from the reflections of two servers', () => {
   for (const c of cases) {
     const d = client();
     d.setLanCandidates(c.lan);
+    d.handleTimeout(0);
     c.observed.forEach((o, i) => {
-      if (o) d.receive(d.servers[i]!, registered(o, true), 0);
+      if (o) d.receive(d.servers[i]!, registered(d.servers[i]!, o, true), 0);
     });
     assert.equal(d.natType(LOCAL_PORT), c.nat, JSON.stringify(c));
     assert.deepEqual(d.observed(), c.observed.find((o) => o !== undefined));

@@ -24,13 +24,16 @@ const idB = bob.id;
 
 type Out = { to: Endpoint; msg: Message; size: number };
 
+/** The key of the servers these tests run (registrations name it). */
+const serverKey = Identity.fromSeed(new Uint8Array(32).fill(77)) as Identity;
+
 function newEngine(): DiscoveryServerEngine {
-  return new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9) });
+  return new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), serverKey });
 }
 
-function register(who: Identity, name: string, ts: number, lan: Endpoint[] = []): MessageOf<typeof MsgType.Register> {
-  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts });
-  return { t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts, sig: proof.signature };
+function register(who: Identity, name: string, ts: number, lan: Endpoint[] = [], server: Uint8Array = serverKey.publicKey): MessageOf<typeof MsgType.Register> {
+  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts, server });
+  return { t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: server };
 }
 
 function drain(engine: DiscoveryServerEngine): Out[] {
@@ -154,6 +157,12 @@ describe('DiscoveryServerEngine: registration', () => {
     assert.equal(only(drain(engine), MsgType.Registered).msg.proven, true);
     assert.deepEqual(events(engine), [{ type: 'rename', peer: { id: idA, name: 'alicia', observed: A }, previousName: 'alice' }]);
     engine.receive(encode(register(carol, 'carol', 200)), A, 200);
+    // Carol would take alice's address: only once her token comes back from it.
+    const pending = only(drain(engine), MsgType.Registered).msg;
+    assert.equal(pending.proven, undefined);
+    assert.deepEqual(events(engine), []);
+    assert.equal(engine.registry.byEndpoint(A)?.name, 'alicia');
+    engine.receive(encode({ t: MsgType.Heartbeat, id: carol.id, token: pending.token }), A, 200);
     drain(engine);
     assert.deepEqual(events(engine).map((e) => [e.type, e.peer.name]), [
       ['leave', 'alicia'],
@@ -177,7 +186,7 @@ describe('DiscoveryServerEngine: registration', () => {
 
   it('keeps refusing a replayed Register while listed, after a move, and after the entry is gone', () => {
     const auth = new SignedRegistrations();
-    const engine = new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), authorizer: auth });
+    const engine = new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), authorizer: auth, serverKey });
     const tokenA = join(engine, alice, 'alice', A, 0);
     assert.equal(auth.tracked, 0, 'a listed id keeps its replay record with its entry');
     const first = encode(register(alice, 'alice', 0));
@@ -208,8 +217,8 @@ describe('DiscoveryServerEngine: registration', () => {
 
 describe('DiscoveryServerEngine: lists, introductions, relays', () => {
   it('introduces both peers at once, each with the other’s observed endpoint and labelled LAN candidates', () => {
-    const { engine } = withTwoPeers();
-    engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
+    const { engine, tokenA } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.Connect, target: idB, token: tokenA }), A, 100);
     const outs = drain(engine);
     assert.equal(outs.length, 2);
     const toA = outs.find((o) => o.to[0] === A[0] && o.to[1] === A[1]);
@@ -240,24 +249,24 @@ describe('DiscoveryServerEngine: lists, introductions, relays', () => {
   });
 
   it('lists peers and says "unchanged" for a current version', () => {
-    const { engine } = withTwoPeers();
-    engine.receive(encode({ t: MsgType.ListPeers }), A, 100);
+    const { engine, tokenA } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenA }), A, 100);
     const list = only(drain(engine), MsgType.PeerList).msg;
     assert.deepEqual(list.peers.map((p) => p.name).sort(), ['alice', 'bob']);
     assert.equal(list.total, 2);
-    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 200);
+    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver, token: tokenA }), A, 200);
     assert.deepEqual(only(drain(engine), MsgType.PeerList).msg, { t: MsgType.PeerList, ver: list.ver, peers: [], unchanged: true, total: 2 });
     join(engine, carol, 'carol', STRANGER, 300);
-    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 400);
+    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver, token: tokenA }), A, 400);
     assert.equal(only(drain(engine), MsgType.PeerList).msg.peers.length, 3);
   });
 
   it('rate-limits Connect per identity, so introductions cannot be aimed as a flood', () => {
-    const { engine } = withTwoPeers();
-    for (let i = 0; i < 100; i++) engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
+    const { engine, tokenA } = withTwoPeers();
+    for (let i = 0; i < 100; i++) engine.receive(encode({ t: MsgType.Connect, target: idB, token: tokenA }), A, 100);
     assert.equal(drain(engine).length, 2 * 20, 'the burst of 20, two Introduces each');
     assert.equal(engine.stats().drops['connect-rate-limited'], 80);
-    engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 1_100);
+    engine.receive(encode({ t: MsgType.Connect, target: idB, token: tokenA }), A, 1_100);
     assert.equal(drain(engine).length, 2, 'refilled after a second');
   });
 
@@ -282,11 +291,11 @@ describe('DiscoveryServerEngine: lists, introductions, relays', () => {
 
 describe('DiscoveryServerEngine: rate limits and bounds', () => {
   it('limits every request per source endpoint: a flooding source does not starve another', () => {
-    const { engine } = withTwoPeers();
-    for (let i = 0; i < 1_000; i++) engine.receive(encode({ t: MsgType.ListPeers }), A, 1_000);
+    const { engine, tokenA, tokenB } = withTwoPeers();
+    for (let i = 0; i < 1_000; i++) engine.receive(encode({ t: MsgType.ListPeers, token: tokenA }), A, 1_000);
     assert.equal(drain(engine).length, SOURCE_BURST);
     assert.equal(engine.stats().drops['source-rate-limited'], 1_000 - SOURCE_BURST);
-    engine.receive(encode({ t: MsgType.ListPeers }), B, 1_000);
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenB }), B, 1_000);
     assert.equal(only(drain(engine), MsgType.PeerList).to, B, 'bob is served');
   });
 
