@@ -212,6 +212,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   dropCounts(): Record<string, number> {
     const total = this.table.dropCounts();
     for (const [reason, n] of this.drops.counts) total.add(reason, n);
+    for (const [reason, n] of this.discovery.drops.counts) total.add(reason, n);
     return total.toJSON();
   }
 

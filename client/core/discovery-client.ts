@@ -405,7 +405,7 @@ export class DiscoveryClient {
       // Not believed, not used: we keep asking with the key we know, so the real server (if it
       // is still there) answers with a signed Registered and clears this.
       s.verified = false;
-      s.proven = false;
+      this.reRegister(s, now);
       if (!s.conflict || !bytesEqual(s.conflict, key)) {
         s.conflict = Uint8Array.from(key);
         this.notices.push({ kind: 'server-key-changed', addr: s.addr, pinned: s.key as Uint8Array, offered: s.conflict });

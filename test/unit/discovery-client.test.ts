@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiscoveryClient, type ServerState } from '../../client/core/discovery-client.ts';
 import { decodeMessage } from '../../src/codec.ts';
-import { DISCOVERY_TOKEN_BYTES, REGISTER_RETRY_MS } from '../../src/constants.ts';
+import { DISCOVERY_TOKEN_BYTES, MAX_PAGES_PER_WALK, MAX_PEERS_PER_SERVER, REGISTER_RETRY_MS } from '../../src/constants.ts';
+import { ServerPins } from '../../client/core/server-pins.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import { signRegistered } from '../../src/crypto/signed.ts';
 import { endpointKey } from '../../src/address.ts';
@@ -207,4 +208,102 @@ test('setName re-registers with every server at once', () => {
   d.handleTimeout(100);
   const sent = drain(d).filter(([, m]) => m.t === MsgType.Register || m.t === MsgType.Heartbeat);
   assert.equal(sent.length, 2);
+});
+
+// ---- server keys (SSH-style pins) ----
+
+const wrongServer = (key: Uint8Array): MessageOf<typeof MsgType.ServerError> => ({ t: MsgType.ServerError, code: 'WRONG_SERVER', message: '', key });
+
+test('first contact: asks for the key, registers for it, pins it only once a Registered signed with it arrives', () => {
+  const d = client([S1], 0, false);
+  const s = d.servers[0]!;
+  d.handleTimeout(0);
+  const ask = drain(d)[0]![1] as MessageOf<typeof MsgType.Register>;
+  assert.equal(ask.srv, undefined, 'no key known: nothing is signed for it');
+  const real = serverIdentity(S1);
+  d.receive(s, wrongServer(real.publicKey), 10);
+  d.handleTimeout(d.nextTimeout() ?? 10);
+  const reg = drain(d)[0]![1] as MessageOf<typeof MsgType.Register>;
+  assert.deepEqual([...(reg.srv ?? [])], [...real.publicKey], 'the Register names the key it is for');
+  assert.equal(d.pollNotice(), undefined);
+  // A Registered signed by anyone else (an off-path forger, another server) is dropped.
+  assert.equal(d.receive(s, registered(s, ['203.0.113.5', 50_000], false, token(7), Identity.generate()), 20), false);
+  assert.equal(d.accepts(s), false);
+  assert.equal(d.drops.counts.get('registered-bad-signature'), 1);
+  d.receive(s, registered(s, ['203.0.113.5', 50_000], false), 30);
+  assert.equal(d.accepts(s), true);
+  const notice = d.pollNotice();
+  assert.equal(notice?.kind, 'server-pinned');
+  assert.deepEqual([...(d.serverPins.get(S1) ?? [])], [...real.publicKey]);
+  assert.equal(d.serverPins.version, 1);
+});
+
+test('a pinned server that answers with another key is a loud notice and is not used until trusted again', () => {
+  const d = client([S1]);
+  const s = d.servers[0]!;
+  listAt(d, s, 0);
+  d.handleTimeout(0);
+  drain(d);
+  assert.equal(d.isReachable(s, 10), true);
+  const other = Identity.generate();
+  d.receive(s, wrongServer(other.publicKey), 100);
+  const n = d.pollNotice();
+  assert.ok(n?.kind === 'server-key-changed');
+  assert.deepEqual([...n.offered], [...other.publicKey]);
+  assert.equal(d.isReachable(s, 100), false, 'not used');
+  d.receive(s, wrongServer(other.publicKey), 110);
+  assert.equal(d.pollNotice(), undefined, 'one notice per key');
+  // Nothing it says is believed: a PeerList, a Registered signed with the new key.
+  assert.equal(d.receive(s, peerList(1, [{ id: peerId('e'), name: 'eve' }]), 120), false);
+  d.handleTimeout(d.nextTimeout() ?? 200);
+  const reg = drain(d).find(([, m]) => m.t === MsgType.Register)?.[1] as MessageOf<typeof MsgType.Register> | undefined;
+  assert.deepEqual([...(reg?.srv ?? [])], [...serverIdentity(S1).publicKey], 'still asks for the configured key');
+  d.receive(s, registered(s, ['203.0.113.5', 50_000], false, token(7), other), 300);
+  assert.equal(d.accepts(s), false);
+  // A key given with the address cannot be overridden by trust-server; a pinned one can.
+  assert.equal(d.trustServer(S1, 400), false);
+});
+
+test('trustServer forgets a pin; the key the server proves next is pinned', () => {
+  const pins = new ServerPins();
+  pins.pin(S1, '198.51.100.1:8000', Identity.generate().publicKey);
+  const d = new DiscoveryClient([S1], me, 'me', 0, { wallClock: (t: number) => WALL_EPOCH + t, timings: TIMINGS, serverPins: pins });
+  const s = d.servers[0]!;
+  d.handleTimeout(0);
+  drain(d);
+  d.receive(s, wrongServer(serverIdentity(S1).publicKey), 10);
+  assert.equal(d.pollNotice()?.kind, 'server-key-changed');
+  assert.equal(d.trustServer(S1, 20), true);
+  d.handleTimeout(d.nextTimeout() ?? 20);
+  assert.equal((drain(d)[0]![1] as MessageOf<typeof MsgType.Register>).srv, undefined, 'asks for the key again');
+  d.receive(s, wrongServer(serverIdentity(S1).publicKey), 30);
+  d.handleTimeout(d.nextTimeout() ?? 30);
+  drain(d);
+  d.receive(s, registered(s, ['203.0.113.5', 50_000], false), 40);
+  assert.equal(d.pollNotice()?.kind, 'server-pinned');
+  assert.deepEqual([...(pins.get(S1) ?? [])], [...serverIdentity(S1).publicKey]);
+});
+
+test('a server cannot make the client hold an endless peer list: entries and pages per walk are capped, unasked pages dropped', () => {
+  const d = client([S1]);
+  const s = d.servers[0]!;
+  listAt(d, s, 0);
+  d.handleTimeout(0);
+  drain(d);
+  let n = 0;
+  const page = (): { id: string; name: string }[] => Array.from({ length: 64 }, () => ({ id: (n++).toString(16).padStart(32, '0'), name: `p${n}` }));
+  let asked = 1;
+  for (let i = 0; i < 1_000; i++) {
+    d.receive(s, peerList(1, page(), 'f'.repeat(32)), 10);
+    const sent = drain(d).filter(([, m]) => m.t === MsgType.ListPeers).length;
+    if (sent === 0) break;
+    asked += sent;
+  }
+  assert.ok(asked <= MAX_PAGES_PER_WALK, `${asked} pages asked in one walk`);
+  assert.ok(s.peers.size <= MAX_PEERS_PER_SERVER, `${s.peers.size} entries kept`);
+  // Pages nobody asked for are dropped.
+  for (let i = 0; i < 100; i++) d.receive(s, peerList(2, page(), 'f'.repeat(32)), 20);
+  assert.ok(s.peers.size <= MAX_PEERS_PER_SERVER);
+  assert.ok((d.drops.counts.get('peer-list-unasked') ?? 0) >= 100);
+  assert.deepEqual(drain(d), [], 'no page asked before the next poll');
 });

@@ -8,7 +8,7 @@ import { encode as cborEncode } from 'cbor-x';
 import { decodeMessage, encode } from '../../src/codec.ts';
 import { HEARTBEAT_BURST, MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, REGISTER_BURST, REGISTRY_ENTRY_TTL_MS, SERVER_SWEEP_INTERVAL_MS, SOURCE_BURST } from '../../src/constants.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { signRegistration } from '../../src/crypto/signed.ts';
+import { signRegistration, verifyRegistered } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { DiscoveryServerEngine, type ServerEvent } from '../../discovery/core/server-engine.ts';
 import { SignedRegistrations } from '../../discovery/core/register-auth.ts';
@@ -363,5 +363,71 @@ describe('DiscoveryServerEngine: rate limits and bounds', () => {
     assert.deepEqual(drain(engine), []);
     assert.equal(engine.registry.size, 2, 'nothing joined or left');
     assert.equal(engine.stats().drops['internal-error'], undefined, 'no datagram reached the catch-all');
+  });
+});
+
+describe('DiscoveryServerEngine: bound to its key', () => {
+  it('signs its answer to a Register with its key, over the client’s registration signature', () => {
+    const engine = newEngine();
+    const reg = register(alice, 'alice', 0);
+    engine.receive(encode(reg), A, 0);
+    const reply = only(drain(engine), MsgType.Registered).msg;
+    assert.ok(verifyRegistered(serverKey.publicKey, { registerSig: reg.sig, observed: reply.observed, token: reply.token }, reply.ssig));
+    assert.ok(!verifyRegistered(Identity.generate().publicKey, { registerSig: reg.sig, observed: reply.observed, token: reply.token }, reply.ssig));
+  });
+
+  it('refuses a Register made for another server (a replay) with WRONG_SERVER and its own key; a keyless one learns the key', () => {
+    const engine = newEngine();
+    const elsewhere = Identity.generate().publicKey;
+    engine.receive(encode(register(bob, 'bob', 0, [], elsewhere)), STRANGER, 0);
+    const refusal = only(drain(engine), MsgType.ServerError);
+    assert.equal(refusal.msg.code, 'WRONG_SERVER');
+    assert.deepEqual([...(refusal.msg.key ?? [])], [...serverKey.publicKey]);
+    const { srv: _srv, ...keyless } = register(bob, 'bob', 1);
+    engine.receive(encode(keyless), B, 1);
+    assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'WRONG_SERVER');
+    assert.equal(engine.registry.size, 0);
+    assert.equal(engine.stats().tracked.pending, 0, 'nothing is held for a refused registration');
+    assert.equal(engine.stats().drops['register-wrong-server'], 1);
+    assert.equal(engine.stats().drops['register-no-server-key'], 1);
+  });
+
+  it('answers a name that is not valid and normalised with BAD_NAME, and keeps only LAN-range candidates', () => {
+    const engine = newEngine();
+    for (const name of ['bob\u200b', 'ｂｏｂ', ' bob', 'a\u202eb']) {
+      engine.receive(encode(register(bob, name, 0)), B, 0);
+      assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'BAD_NAME', JSON.stringify(name));
+    }
+    join(engine, carol, 'carol', B, 10, [['10.0.0.7', 1], ['8.8.8.8', 53], ['224.0.0.1', 5], ['127.0.0.1', 9]]);
+    assert.deepEqual(engine.registry.get(carol.id)?.lan, [['10.0.0.7', 1], ['127.0.0.1', 9]]);
+  });
+
+  it('a Register that would take a listed address (a spoofed source) only earns a token sent to that address', () => {
+    const { engine } = withTwoPeers();
+    events(engine);
+    // Signed by the attacker's own key, "from" bob's address: bob gets the Registered (small), nobody moves.
+    engine.receive(encode(register(carol, 'bob', 100)), B, 100);
+    const outs = drain(engine);
+    assert.equal(outs.length, 1);
+    assert.deepEqual(outs[0]!.to, B);
+    assert.equal((outs[0]!.msg as MessageOf<typeof MsgType.Registered>).proven, undefined);
+    assert.equal(engine.registry.byEndpoint(B)?.id, idB, 'bob keeps his address');
+    assert.equal(engine.registry.get(carol.id), undefined);
+    assert.deepEqual(events(engine), []);
+    // And alice's id registered from a new address does not move her until proven there.
+    engine.receive(encode(register(alice, 'alice', 110)), STRANGER, 110);
+    drain(engine);
+    assert.deepEqual(engine.registry.get(idA)?.observed, A);
+  });
+
+  it('answers ListPeers and Connect only with the address token of the entry listed at the source', () => {
+    const { engine, tokenA, tokenB } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.ListPeers }), A, 100); // spoofed from alice's address: no token
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenB }), A, 100); // bob's token, alice's address
+    engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
+    assert.deepEqual(drain(engine), [], 'nothing is sent to alice (or bob) for a request without proof');
+    assert.equal(engine.stats().drops['request-bad-token'], 3);
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenA }), A, 100);
+    assert.equal(only(drain(engine), MsgType.PeerList).to, A);
   });
 });
