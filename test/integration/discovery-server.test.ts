@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { decodeMessage, encode } from '../../src/codec.ts';
@@ -64,8 +67,11 @@ class Client {
 }
 
 /** Runs the CLI; resolves with exit code and output, killing it if it outlives `timeoutMs`. */
+/** Server key files of the CLI runs go here (default: the per-port file under $XDG_DATA_HOME/natter). */
+const DATA_HOME = mkdtempSync(join(tmpdir(), 'natter-data-'));
+
 function runCli(args: string[], opts: { timeoutMs?: number; onStdout?: (text: string, kill: () => void) => void } = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'discovery/edge/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'discovery/edge/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME } });
   let stdout = '';
   let stderr = '';
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);
@@ -183,5 +189,27 @@ describe('discovery CLI', () => {
     assert.ok(sent, r.stdout + r.stderr);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /stopped/);
+  });
+
+  it('keeps its key in a 0600 file (--key, or per port under $XDG_DATA_HOME/natter) and prints it at start-up', async () => {
+    const startAndStop = (args: string[]) =>
+      runCli(['--host', '127.0.0.1', ...args], { onStdout: (text, kill) => text.includes('discovery server on UDP') && kill() });
+    const keyFile = join(DATA_HOME, 'mine', 'server.key');
+    const first = await startAndStop(['--port', '0', '--key', keyFile]);
+    const key = /key ([0-9a-f]{64});/.exec(first.stdout)?.[1];
+    assert.ok(key, first.stdout);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.equal(statSync(join(DATA_HOME, 'mine')).mode & 0o777, 0o700);
+    const again = await startAndStop(['--port', '0', '--key', keyFile]);
+    assert.ok(again.stdout.includes(`key ${key};`), 'the same key after a restart');
+    assert.ok(again.stdout.includes(`#${key}`), 'clients are told host:port#KEY');
+    // Without --key, a fixed port has its own default file.
+    const free = dgram.createSocket('udp4');
+    free.bind(0, '127.0.0.1');
+    await once(free, 'listening');
+    const port = free.address().port;
+    free.close();
+    const byPort = await startAndStop(['--port', String(port)]);
+    assert.equal(statSync(join(DATA_HOME, 'natter', `discovery-${port}.key`)).mode & 0o777, 0o600, byPort.stderr);
   });
 });
