@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
 import { DropCounter, decode, encode } from '../../src/codec.ts';
 import { toHex } from '../../src/crypto/bytes.ts';
-import { fingerprint, type Identity } from '../../src/crypto/identity.ts';
+import type { Identity } from '../../src/crypto/identity.ts';
 import { NatterError, type ErrorCode } from '../../src/errors.ts';
 import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
@@ -28,6 +28,7 @@ import type { ClientEvent } from './events.ts';
 import { Introductions } from './introductions.ts';
 import { PinnedKeys } from './pinned-keys.ts';
 import { Presence } from './presence.ts';
+import { noticeEvent } from './server-keys.ts';
 import type { ServerPins } from './server-pins.ts';
 import type { Path } from './punch.ts';
 import { resolvePeer, type KnownPeer } from './resolve-peer.ts';
@@ -54,9 +55,8 @@ export interface ClientEngineOptions {
   wallClock?: (now: number) => number;
   /** Timer overrides (tests, the NAT lab); defaults from src/timings.ts. */
   timings?: Partial<Timings>;
-  /** Server keys given with the addresses (--servers host:port#KEY), by endpointKey. */
+  /** Server keys given with the addresses (host:port#KEY, by endpointKey), and pinned ones (SSH-style; the edge saves them when serverPins.version moves). */
   serverKeys?: ReadonlyMap<string, Uint8Array>;
-  /** Pinned server keys (SSH-style); the edge loads and saves them (see serverPins.version). */
   serverPins?: ServerPins;
 }
 
@@ -84,12 +84,7 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.name = opts.name;
     this.wallClock = opts.wallClock ?? ((now) => now);
     this.randomBytes = opts.randomBytes ?? ((n) => randomBytes(n));
-    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, {
-      wallClock: this.wallClock,
-      timings: opts.timings,
-      ...(opts.serverKeys ? { serverKeys: opts.serverKeys } : {}),
-      ...(opts.serverPins ? { serverPins: opts.serverPins } : {}),
-    });
+    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings, serverKeys: opts.serverKeys, serverPins: opts.serverPins });
     this.serverPins = this.discovery.serverPins;
     const randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
     this.table = new ConversationTable(opts.identity, randomCid, opts.timings, opts.now);
@@ -399,14 +394,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   private afterChange(now: number): void {
-    for (let n = this.discovery.pollNotice(); n; n = this.discovery.pollNotice()) {
-      const server = endpointToString(n.addr);
-      if (n.kind === 'server-pinned') this.events.push({ event: 'server_pinned', server, key: toHex(n.key), fingerprint: fingerprint(n.key) });
-      else {
-        const message = `the discovery server at ${server} now has key ${fingerprint(n.offered)}, not the pinned ${fingerprint(n.pinned)}: it is not used (someone may pass for it); if the operator changed its key, accept it with {"cmd":"trust-server","addr":"${server}"}`;
-        this.events.push({ event: 'error', code: 'SERVER_KEY_CHANGED', message, server, fingerprint: fingerprint(n.offered), pinnedFingerprint: fingerprint(n.pinned) });
-      }
-    }
+    for (let n = this.discovery.pollNotice(); n; n = this.discovery.pollNotice()) this.events.push(noticeEvent(n));
     for (const ev of this.presence.afterChange(now, this.name)) this.events.push(ev);
   }
 }

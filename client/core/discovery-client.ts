@@ -9,15 +9,10 @@
 // (a NAT rebinding, a restarted server, an expiry), or a heartbeat left unanswered, sends a
 // fresh signed Register.
 //
-// Server keys (SSH's host keys): each server has a long-term key. A Register names the key
-// we expect (`srv`, signed), so it is good at that server only; the server's Registered is
-// signed with that key, and nothing else a server sends is believed before one verified.
-// The key comes from --servers host:port#KEY, else from the pins (ServerPins), else it is
-// learnt on first contact: a Register without `srv` earns WRONG_SERVER{key}, a hint we try,
-// and pin only once a Registered signed with it arrives. A pinned or configured server that
-// answers WRONG_SERVER with another key is a loud notice (key-changed) and stays unused:
-// it never lists us, and we believe none of its messages, until the user accepts it
-// (trustServer: the pin goes, and the next signed Registered pins the new key).
+// Server keys (server-keys.ts, SSH's host keys): a Register names the key we expect (`srv`,
+// signed), so it is good at that server only; the server's Registered is signed with that
+// key, and nothing else a server sends is believed, nor is the server used, before one
+// verified.
 //
 // Bounds (a server is not trusted with our memory): a list walk keeps at most
 // MAX_PEERS_PER_SERVER entries and asks for at most MAX_PAGES_PER_WALK pages; walks start
@@ -25,18 +20,20 @@
 
 import { MAX_PAGES_PER_WALK, MAX_PEERS_PER_SERVER, REGISTER_RETRY_MS } from '../../src/constants.ts';
 import { DropCounter, encode } from '../../src/codec.ts';
-import { bytesEqual } from '../../src/crypto/bytes.ts';
 import { SIGNATURE_BYTES } from '../../src/crypto/identity.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
-import { signRegistration, verifyRegistered } from '../../src/crypto/signed.ts';
+import { signRegistration } from '../../src/crypto/signed.ts';
 import { endpointKey, sameEndpoint } from '../../src/address.ts';
-import { MsgType, endpointToString, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
+import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
+import { ServerKeys, type DiscoveryNotice, type ServerKeyState } from './server-keys.ts';
 import { ServerPins } from './server-pins.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
 
-export interface ServerState {
+export type { DiscoveryNotice } from './server-keys.ts';
+
+export interface ServerState extends ServerKeyState {
   readonly addr: Endpoint;
   /** When we last heard anything from this server; undefined = never. */
   lastHeard: number | undefined;
@@ -61,24 +58,10 @@ export interface ServerState {
   heartbeatSentAt: number | undefined;
   /** When we last sent this server a signed Register (paces re-registration after refusals). */
   lastRegisterAt: number | undefined;
-  /** The server key we expect, and where it came from ('offered': learnt, not pinned yet). */
-  key: Uint8Array | undefined;
-  keySource: 'config' | 'pin' | 'offered' | undefined;
-  /** True once a Registered signed with `key` answered a registration (until the key is in doubt). */
-  verified: boolean;
-  /** Another key this address offered while `key` is configured or pinned: the server is not used. */
-  conflict: Uint8Array | undefined;
-  /** The signature of our last Register here: the server's signed Registered covers it. */
-  lastRegisterSig: Uint8Array | undefined;
   /** Pages of the walk in progress so far, and whether a ListPeers waits for its answer. */
   walkPages: number;
   listAsked: boolean;
 }
-
-/** What the client engine turns into events: a server key was pinned, or a pinned one changed. */
-export type DiscoveryNotice =
-  | { kind: 'server-pinned'; addr: Endpoint; key: Uint8Array }
-  | { kind: 'server-key-changed'; addr: Endpoint; pinned: Uint8Array; offered: Uint8Array };
 
 export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
 
@@ -89,9 +72,9 @@ export interface DiscoveryClientOptions {
   wallClock: (now: number) => number;
   timings?: Partial<Timings>;
   /** Keys given with the addresses (host:port#KEY), by endpointKey: always win over pins. */
-  serverKeys?: ReadonlyMap<string, Uint8Array>;
+  serverKeys?: ReadonlyMap<string, Uint8Array> | undefined;
   /** Pinned server keys; the edge loads and saves them (see pins.version). */
-  serverPins?: ServerPins;
+  serverPins?: ServerPins | undefined;
 }
 
 export class DiscoveryClient {
@@ -101,6 +84,7 @@ export class DiscoveryClient {
   readonly drops = new DropCounter();
   private readonly out = new Fifo<DiscoveryOutput>();
   private readonly notices = new Fifo<DiscoveryNotice>();
+  private readonly keys: ServerKeys;
   private lan: Endpoint[] = [];
   private readonly timings: DiscoveryTimings;
   private readonly wallClock: (now: number) => number;
@@ -120,16 +104,13 @@ export class DiscoveryClient {
     this.timings = withTimings(options.timings);
     this.id = identity.id;
     this.serverPins = options.serverPins ?? new ServerPins();
-    this.servers = servers.map((addr) => {
-      const configured = options.serverKeys?.get(endpointKey(addr));
-      const pinned = configured ? undefined : this.serverPins.get(addr);
-      return this.freshState(addr, now, configured ?? pinned, configured ? 'config' : pinned ? 'pin' : undefined);
-    });
+    this.keys = new ServerKeys(this.serverPins, this.drops, this.notices);
+    this.servers = servers.map((addr) => this.freshState(this.keys.initial(addr, options.serverKeys?.get(endpointKey(addr))), now));
   }
 
-  private freshState(addr: Endpoint, now: number, key: Uint8Array | undefined, keySource: ServerState['keySource']): ServerState {
+  private freshState(keyState: ServerKeyState, now: number): ServerState {
     return {
-      addr,
+      ...keyState,
       lastHeard: undefined,
       observed: undefined,
       nextRegisterAt: now,
@@ -143,11 +124,6 @@ export class DiscoveryClient {
       proven: false,
       heartbeatSentAt: undefined,
       lastRegisterAt: undefined,
-      key,
-      keySource,
-      verified: false,
-      conflict: undefined,
-      lastRegisterSig: undefined,
       walkPages: 0,
       listAsked: false,
     };
@@ -169,12 +145,7 @@ export class DiscoveryClient {
    */
   trustServer(addr: Endpoint, now: number): boolean {
     const s = this.serverAt(addr);
-    if (!s || s.keySource === 'config') return false;
-    this.serverPins.remove(addr);
-    s.key = undefined;
-    s.keySource = undefined;
-    s.conflict = undefined;
-    s.verified = false;
+    if (!s || !this.keys.forget(s)) return false;
     this.reRegister(s, now);
     return true;
   }
@@ -338,7 +309,7 @@ export class DiscoveryClient {
     }
     const wasReachable = this.isReachable(server, now);
     if (msg.t === MsgType.Registered && msg.ssig) {
-      if (!this.checkSigned(server, msg)) return false;
+      if (!this.keys.checkSigned(server, msg)) return false;
     } else if (!server.verified) {
       this.drops.add('server-unverified'); // nothing but a signed Registered is believed before one
       return false;
@@ -379,43 +350,11 @@ export class DiscoveryClient {
     }
   }
 
-  /** A Registered signed with the key we expect, over our last Register: the server is who we think. */
-  private checkSigned(s: ServerState, msg: MessageOf<typeof MsgType.Registered>): boolean {
-    const claim = { registerSig: s.lastRegisterSig ?? new Uint8Array(0), observed: msg.observed, token: msg.token };
-    if (!s.key || !s.lastRegisterSig || !verifyRegistered(s.key, claim, msg.ssig)) {
-      this.drops.add('registered-bad-signature');
-      return false;
-    }
-    s.verified = true;
-    s.conflict = undefined;
-    if (s.keySource === 'offered') {
-      // First contact: the server proved the key it offered. Pin it, as SSH does a host key.
-      s.keySource = 'pin';
-      this.serverPins.pin(s.addr, endpointToString(s.addr), s.key);
-      this.notices.push({ kind: 'server-pinned', addr: s.addr, key: s.key });
-    }
-    return true;
-  }
-
-  /** The server refused a Register for its key: learn the key, or warn that a pinned one changed. */
+  /** The server refused a Register for its key: try the key it offered, or stop using a pinned server in doubt. */
   private wrongServer(s: ServerState, key: Uint8Array | undefined, now: number): void {
-    if (!key) return void this.drops.add('wrong-server-without-key');
-    if (s.key && bytesEqual(s.key, key)) return void this.drops.add('wrong-server-same-key'); // a stale or forged refusal
-    if (s.keySource === 'config' || s.keySource === 'pin') {
-      // Not believed, not used: we keep asking with the key we know, so the real server (if it
-      // is still there) answers with a signed Registered and clears this.
-      s.verified = false;
-      this.reRegister(s, now);
-      if (!s.conflict || !bytesEqual(s.conflict, key)) {
-        s.conflict = Uint8Array.from(key);
-        this.notices.push({ kind: 'server-key-changed', addr: s.addr, pinned: s.key as Uint8Array, offered: s.conflict });
-      }
-      return;
-    }
-    // No key yet (or only one offered): try this one; it is pinned when a Registered signed with it arrives.
-    s.key = Uint8Array.from(key);
-    s.keySource = 'offered';
-    s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + 1));
+    const verdict = this.keys.wrongServer(s, key);
+    if (verdict === 'in-doubt') this.reRegister(s, now);
+    else if (verdict === 'try-key') s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + 1));
   }
 
   private receiveList(server: ServerState, msg: MessageOf<typeof MsgType.PeerList>, now: number): boolean {
