@@ -71,6 +71,6 @@ export function parseCommand(line: string): ClientCommand | string {
       if (!isStr(c.name)) return 'nick needs "name"';
       return { cmd: 'nick', name: c.name };
     default:
-      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, trust, stats, quit`;
+      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, trust, trust-server, stats, quit`;
   }
 }

@@ -176,6 +176,29 @@ test('first contact pins each server key (server_pinned); the keys are those the
   assert.deepEqual(Object.keys(file.servers).sort(), ports.map((p) => `${LOOPBACK}:${p}`).sort());
 });
 
+test('--servers host:port#KEY: the right key is used at once (nothing pinned), a wrong one is a loud error and the server is not used', async () => {
+  const hex = (k: Uint8Array): string => Buffer.from(k).toString('hex');
+  const [p0, p1] = ports as [number, number];
+  const right = hex(await serverKeyOf(attacker, p0));
+  const wrong = hex(Identity.generate().publicKey);
+  const dave = HeadlessClient.start('dave', `${LOOPBACK}:${p0}#${right},${LOOPBACK}:${p1}#${wrong}`);
+  try {
+    await dave.ready();
+    const changed = await dave.waitFor((e) => e.event === 'error' && e.code === 'SERVER_KEY_CHANGED', 10_000, 'SERVER_KEY_CHANGED');
+    assert.equal(changed.server, `${LOOPBACK}:${p1}`);
+    assert.equal(dave.all('server_pinned').length, 0, 'keys given with the address are not pins');
+    await sleep(1_000);
+    const daveId = idOf(dave);
+    assert.ok((await idsListedAt(p0)).includes(daveId), 'registered where the key matched');
+    assert.ok(!(await idsListedAt(p1)).includes(daveId), 'not registered where it did not');
+    dave.send({ cmd: 'trust-server', addr: `${LOOPBACK}:${p1}` });
+    await dave.waitFor((e) => e.event === 'error' && e.code === 'BAD_ADDRESS', 5_000, 'a key given with the address cannot be overridden');
+  } finally {
+    await dave.stop();
+  }
+  await chatStillDelivers();
+});
+
 test('a registration captured by a malicious server is refused by the honest ones (bound to its server)', async () => {
   await waitUntil(() => mal.captured.length > 0, 10_000, 'bob registered with the malicious server');
   const captured = mal.captured.at(-1) as MessageOf<typeof MsgType.Register>;
