@@ -66,7 +66,8 @@ export function parseReply(bytes: Uint8Array, c?: LoadClient): { kind: ReplyKind
   }
   if (msg.t === MsgType.PeerList) return { kind: 'peers', ver: msg.ver };
   if (msg.t === MsgType.ServerError) {
-    if (msg.code === 'WRONG_SERVER' && msg.key && !serverKey) serverKey = msg.key;
+    // The generator trusts whichever server it loads (a new server child has a new key).
+    if (msg.code === 'WRONG_SERVER' && msg.key) serverKey = msg.key;
     return { kind: 'error', code: msg.code };
   }
   return { kind: 'other' };
