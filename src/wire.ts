@@ -92,7 +92,12 @@ export const messageSchemas = {
   [MsgType.PeerList]: obj({ ver: uint(), peers: arr(peerSummary, 64), next: opt(peerId), unchanged: opt(bool), total: uint() }),
   /** `token` as in ListPeers: two Introduces answer one Connect. */
   [MsgType.Connect]: obj({ target: peerId, token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
-  [MsgType.Introduce]: obj({ peer: peerSummary, candidates: arr(candidate, MAX_LAN_CANDIDATES + 1) }),
+  /**
+   * `sig`: the server's signature (src/crypto/signed.ts) over the recipient's id, `peer`,
+   * `candidates` and `ts` (the server's wall clock, ms): an Introduce aims the recipient's
+   * probes, so only the server it registered with may send one, to it, recently.
+   */
+  [MsgType.Introduce]: obj({ peer: peerSummary, candidates: arr(candidate, MAX_LAN_CANDIDATES + 1), ts: opt(uint()), sig: opt(bytes(DISCOVERY_SIGNATURE_BYTES)) }),
   /** `key`: with WRONG_SERVER, the public key of the server that answers (unsigned: a hint, never a pin). */
   [MsgType.ServerError]: obj({ code: str(1, 32), message: str(0, 200), target: opt(peerId), key: opt(bytes(DISCOVERY_PUBLIC_KEY_BYTES)) }),
   /** `token` as in Heartbeat; a Leave without a valid one from the holder's endpoint is ignored. */

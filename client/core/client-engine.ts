@@ -246,8 +246,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   private receiveFromServer(server: ServerState, msg: Message, now: number): void {
-    // Introductions and relayed datagrams only from a server that proved its key (a signed Registered).
-    if ((msg.t === MsgType.Introduce || msg.t === MsgType.Relayed) && !this.discovery.accepts(server)) return this.drops.add('server-unverified');
+    if (!this.discovery.believes(server, msg, now)) return; // Relayed and Introduce: see there
     if (msg.t === MsgType.Introduce) {
       this.discovery.noteHeard(server, now);
       this.intro.introduced(msg, server.addr, now);

@@ -2,38 +2,36 @@
 // server, polls each for peer-list changes, and merges what they report. A server that
 // stops answering is counted out; when it answers again the client registers again.
 //
-// Per server: a Register signed with the identity key (a wall-clock timestamp against
-// replays) -> Registered{token}; the token is echoed at once in a Heartbeat, which proves
-// our address and gets us listed (Registered{proven}); then a Heartbeat{id, token} every
-// heartbeatIntervalMs (no signature: cheap for the server). UNAUTHORIZED or NOT_REGISTERED
-// (a NAT rebinding, a restarted server, an expiry), or a heartbeat left unanswered, sends a
-// fresh signed Register.
+// Per server: a signed Register (wall-clock timestamp against replays) -> Registered{token};
+// the token is echoed at once in a Heartbeat, which proves our address and gets us listed
+// (Registered{proven}); then a Heartbeat{id, token} every heartbeatIntervalMs (no signature).
+// UNAUTHORIZED or NOT_REGISTERED (a NAT rebinding, a restarted server, an expiry), or a
+// heartbeat left unanswered, sends a fresh signed Register.
 //
 // Server keys (server-keys.ts, SSH's host keys): a Register names the key we expect (`srv`,
 // signed), so it is good at that server only; the server's Registered is signed with that
 // key, and nothing else a server sends is believed, nor is the server used, before one
 // verified.
 //
-// Bounds (a server is not trusted with our memory): a list walk keeps at most
-// MAX_PEERS_PER_SERVER entries and asks for at most MAX_PAGES_PER_WALK pages; walks start
-// at most every peerListPollMs; a PeerList nobody asked for is dropped.
+// Bounds (a server is not trusted with our memory): peer-list-walk.ts.
 
-import { MAX_PAGES_PER_WALK, MAX_PEERS_PER_SERVER, REGISTER_RETRY_MS } from '../../src/constants.ts';
+import { REGISTER_RETRY_MS, REGISTRATION_MAX_SKEW_MS } from '../../src/constants.ts';
 import { DropCounter, encode } from '../../src/codec.ts';
 import { SIGNATURE_BYTES } from '../../src/crypto/identity.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
-import { signRegistration } from '../../src/crypto/signed.ts';
+import { signRegistration, verifyIntroduce } from '../../src/crypto/signed.ts';
 import { endpointKey, sameEndpoint } from '../../src/address.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
 import { ServerKeys, type DiscoveryNotice, type ServerKeyState } from './server-keys.ts';
 import { ServerPins } from './server-pins.ts';
+import { startWalk, takePage, type WalkState } from './peer-list-walk.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
 
 export type { DiscoveryNotice } from './server-keys.ts';
 
-export interface ServerState extends ServerKeyState {
+export interface ServerState extends ServerKeyState, WalkState {
   readonly addr: Endpoint;
   /** When we last heard anything from this server; undefined = never. */
   lastHeard: number | undefined;
@@ -41,13 +39,6 @@ export interface ServerState extends ServerKeyState {
   observed: Endpoint | undefined;
   nextRegisterAt: number;
   nextListAt: number;
-  /** Peer list as this server last reported it, and its registry version. */
-  peers: Map<string, string>;
-  ver: number | undefined;
-  /** Pages of a list walk in progress, merged into `peers` when the last page arrives. */
-  walk: Map<string, string> | undefined;
-  /** Registry version of the walk's first page: later changes are picked up by the next poll. */
-  walkVer: number | undefined;
   /** True once the silence after lastHeard was noticed, so no timer stays armed for it. */
   silenceNoted: boolean;
   /** The server's address token for us (from Registered), echoed in Heartbeat and Leave. */
@@ -58,9 +49,6 @@ export interface ServerState extends ServerKeyState {
   heartbeatSentAt: number | undefined;
   /** When we last sent this server a signed Register (paces re-registration after refusals). */
   lastRegisterAt: number | undefined;
-  /** Pages of the walk in progress so far, and whether a ListPeers waits for its answer. */
-  walkPages: number;
-  listAsked: boolean;
 }
 
 export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
@@ -136,6 +124,22 @@ export class DiscoveryClient {
   /** True once the server proved its key (a signed Registered): only then are its messages believed. */
   accepts(s: ServerState): boolean {
     return s.verified;
+  }
+
+  /**
+   * Whether an Introduce or a Relayed from `s` is believed (the other types: receive). Relayed:
+   * once the server proved its key. An Introduce aims our probes: only signed by that key, for
+   * us, and recent (the registration skew window).
+   */
+  believes(s: ServerState, msg: Message, now: number): boolean {
+    if (msg.t !== MsgType.Introduce && msg.t !== MsgType.Relayed) return true;
+    let ok = s.verified && s.key !== undefined;
+    if (ok && msg.t === MsgType.Introduce) {
+      const fresh = msg.ts !== undefined && Math.abs(this.wallClock(now) - msg.ts) <= REGISTRATION_MAX_SKEW_MS;
+      ok = fresh && verifyIntroduce(s.key as Uint8Array, { recipient: this.id, peer: msg.peer, candidates: msg.candidates, ts: msg.ts as number }, msg.sig);
+    }
+    if (!ok) this.drops.add(msg.t === MsgType.Introduce ? 'introduce-not-signed' : 'server-unverified');
+    return ok;
   }
 
   /**
@@ -235,10 +239,7 @@ export class DiscoveryClient {
         s.nextRegisterAt = now + REGISTER_RETRY_MS;
       }
       if (now >= s.nextListAt && s.proven && this.isReachable(s, now)) {
-        // A new walk (an unanswered one is given up: its pages are dropped from now on).
-        s.walk = undefined;
-        s.walkPages = 1;
-        s.listAsked = true;
+        startWalk(s);
         this.sendTo(s.addr, { t: MsgType.ListPeers, ver: s.ver });
         s.nextListAt = now + this.timings.peerListPollMs;
       }
@@ -358,34 +359,10 @@ export class DiscoveryClient {
   }
 
   private receiveList(server: ServerState, msg: MessageOf<typeof MsgType.PeerList>, now: number): boolean {
-    if (!server.listAsked) {
-      this.drops.add('peer-list-unasked');
-      return false;
-    }
-    server.listAsked = false;
-    if (msg.unchanged) return false;
-    const walk = server.walk ?? new Map<string, string>();
-    if (!server.walk) server.walkVer = msg.ver;
-    for (const p of msg.peers) {
-      if (walk.size >= MAX_PEERS_PER_SERVER && !walk.has(p.id)) {
-        this.drops.add('peer-list-full');
-        break;
-      }
-      walk.set(p.id, p.name);
-    }
-    if (msg.next !== undefined && server.walkPages < MAX_PAGES_PER_WALK && walk.size < MAX_PEERS_PER_SERVER) {
-      server.walk = walk;
-      server.walkPages++;
-      server.listAsked = true;
-      this.sendTo(server.addr, { t: MsgType.ListPeers, cursor: msg.next });
-      return false;
-    }
-    if (msg.next !== undefined) this.drops.add('peer-list-walk-cut'); // the rest waits for the next poll
-    server.walk = undefined;
-    server.ver = server.walkVer;
+    const verdict = takePage(server, msg, this.drops);
+    if ('cursor' in verdict) this.sendTo(server.addr, { t: MsgType.ListPeers, cursor: verdict.cursor });
+    if (!('done' in verdict)) return false;
     server.nextListAt = now + this.timings.peerListPollMs;
-    const changed = walk.size !== server.peers.size || [...walk].some(([id, name]) => server.peers.get(id) !== name);
-    server.peers = walk;
-    return changed;
+    return verdict.changed;
   }
 }

@@ -1,11 +1,12 @@
 // Everything the server sends goes through here: encoding (a reply that does not encode is
 // dropped, never thrown), the bounded transmit queue, the out counters, the anti-amplification
-// budget of unproven sources, and the server-wide limit on error replies.
+// budget of unproven sources, the server-wide limit on error replies, and the signature on
+// every Introduce (for its recipient).
 
 import { encode } from '../../src/codec.ts';
 import { SERVER_TRANSMIT_QUEUE_MAX } from '../../src/constants.ts';
 import { Fifo } from '../../src/fifo.ts';
-import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
+import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import type { DropSink } from './drop-summary.ts';
 import type { SourceAccount, SourceAccounts } from './source-accounts.ts';
 
@@ -43,6 +44,8 @@ export interface OutboxDeps {
   /** True when a listed entry holds `at` (the address is proven). */
   isListed: (at: Endpoint) => boolean;
   takeErrorReply: (now: number) => boolean;
+  /** Signs an Introduce for the client listed at `to` (undefined: nobody is listed there). */
+  signIntroduce?: (to: Endpoint, msg: MessageOf<typeof MsgType.Introduce>) => Message | undefined;
 }
 
 export class Outbox implements Replies {
@@ -60,6 +63,15 @@ export class Outbox implements Replies {
     if (!this.queue.hasRoom()) {
       this.deps.drops.add('transmit-queue-full');
       return false;
+    }
+    if (msg.t === MsgType.Introduce && this.deps.signIntroduce) {
+      // An Introduce aims its recipient's probes: it is signed for that recipient (rare: Connects are rate-limited).
+      const signed = this.deps.signIntroduce(to, msg);
+      if (!signed) {
+        this.deps.drops.add('introduce-unlisted');
+        return false;
+      }
+      msg = signed;
     }
     const bytes = this.encode(msg);
     return bytes !== undefined && this.sendBytes(to, bytes);

@@ -49,7 +49,8 @@ import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
+import { signIntroduce } from '../../src/crypto/signed.ts';
+import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { MemoryRegistry } from '../data/memory-registry.ts';
 import { AddressTokens } from './address-token.ts';
 import { Admission } from './admission.ts';
@@ -120,6 +121,8 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   private readonly events = new Fifo<ServerEvent>(SERVER_EVENT_QUEUE_MAX);
   private nextSweepAt: number | undefined;
   private datagramsIn = 0;
+  /** The `now` of the datagram or timer being handled (signatures carry the wall clock of it). */
+  private lastNow = 0;
   private bytesIn = 0;
 
   constructor(options: ServerEngineOptions = {}) {
@@ -132,10 +135,17 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
     this.sources = new SourceAccounts(options.sourceRatePerS ?? SOURCE_RATE_PER_S, options.sourceBurst ?? SOURCE_BURST);
     const limits = (this.limits = new RateLimits(registry.local));
     const sources = this.sources;
-    const out = (this.out = new Outbox({ drops, sources, isListed: (at) => registry.byEndpoint(at) !== undefined, takeErrorReply: (now) => limits.takeErrorReply(now) }));
+    const serverKey = (this.serverKey = options.serverKey ?? Identity.generate());
+    const signedIntroduce = (to: Endpoint, msg: MessageOf<typeof MsgType.Introduce>): Message | undefined => {
+      const recipient = registry.byEndpoint(to)?.id;
+      if (recipient === undefined) return undefined;
+      const ts = Math.floor(wallClock(this.lastNow));
+      return { ...msg, ts, sig: signIntroduce(serverKey, { recipient, peer: msg.peer, candidates: msg.candidates, ts }) };
+    };
+    const isListed = (at: Endpoint): boolean => registry.byEndpoint(at) !== undefined;
+    const out = (this.out = new Outbox({ drops, sources, isListed, takeErrorReply: (now) => limits.takeErrorReply(now), signIntroduce: signedIntroduce }));
     const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit }));
     const tokens = new AddressTokens(options.tokenSecret);
-    const serverKey = (this.serverKey = options.serverKey ?? Identity.generate());
     this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey });
     this.introductions = new Introductions({ registry, limits, out, drops, emit });
     this.relay = new Relay({
@@ -151,11 +161,13 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   }
 
   receive(bytes: Uint8Array, from: Endpoint, now: number): void {
+    this.lastNow = now;
     this.receiveDatagram(bytes, from, now);
     this.drops.arm(now);
   }
 
   handleTimeout(now: number): void {
+    this.lastNow = now;
     for (const entry of this.registry.expire(now)) this.admission.forget(entry, 'expired', now);
     if (this.nextSweepAt !== undefined && now >= this.nextSweepAt) {
       this.sweep(now);

@@ -42,6 +42,7 @@ export type RegistrationVerdict = 'ok' | 'malformed' | 'id-mismatch' | 'bad-sign
 
 const DOMAIN = 'natter-register-v2';
 const REGISTERED_DOMAIN = 'natter-registered-v1';
+const INTRODUCE_DOMAIN = 'natter-introduce-v1';
 
 /** The exact bytes signed, or undefined if the claim holds values CBOR here cannot carry. */
 export function registrationBytes(claim: RegistrationClaim, publicKey: Uint8Array): Uint8Array | undefined {
@@ -111,4 +112,37 @@ export function verifyRegistration(
   if (Math.abs(now - claim.timestamp) > maxSkewMs) return 'stale';
   if (lastTimestamp !== undefined && claim.timestamp <= lastTimestamp) return 'replayed';
   return 'ok';
+}
+
+/** What a server signs in an Introduce: who it is for, whom it introduces, where, and when. */
+export interface IntroduceClaim {
+  recipient: string;
+  peer: { id: string; name: string };
+  candidates: readonly { kind: string; addr: readonly [string, number] }[];
+  /** The server's wall clock, ms. */
+  ts: number;
+}
+
+function introduceBytes(c: IntroduceClaim): Uint8Array | undefined {
+  if (typeof c.recipient !== 'string' || !Array.isArray(c.candidates) || typeof c.ts !== 'number') return undefined;
+  const candidates = c.candidates.map((x) => [x.kind, [x.addr[0], x.addr[1]]]);
+  return encodeCanonical([INTRODUCE_DOMAIN, c.recipient, c.peer.id, c.peer.name, candidates, c.ts]);
+}
+
+export function signIntroduce(server: Identity, claim: IntroduceClaim): Uint8Array {
+  const bytes = introduceBytes(claim);
+  if (!bytes) throw new RangeError('introduce claim is not encodable'); // our own data: a programming error
+  return server.sign(bytes);
+}
+
+/** True when `signature` is `serverKey`'s over the claim; never throws. */
+export function verifyIntroduce(serverKey: Uint8Array, claim: IntroduceClaim, signature: Uint8Array | undefined): boolean {
+  if (!signature || !isBytes(serverKey, PUBLIC_KEY_BYTES)) return false;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = introduceBytes(claim);
+  } catch {
+    bytes = undefined;
+  }
+  return bytes !== undefined && verify(serverKey, bytes, signature);
 }

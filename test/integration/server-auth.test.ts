@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decode, encode } from '../../src/codec.ts';
 import { fingerprint, Identity } from '../../src/crypto/identity.ts';
-import { signRegistered, signRegistration } from '../../src/crypto/signed.ts';
+import { signIntroduce, signRegistered, signRegistration } from '../../src/crypto/signed.ts';
 import { MAX_PAGES_PER_WALK, MAX_PEERS_PER_SERVER, PEER_LIST_POLL_MS } from '../../src/constants.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { HeadlessClient, type HeadlessEvent } from '../helpers/headless-client.ts';
@@ -253,6 +253,29 @@ test('spoofed ListPeers from a registered client’s address make the server sen
     assert.equal(unaskedAfter, unaskedBefore, 'no unasked peer list reached bob');
   } finally {
     victim.close();
+  }
+  await chatStillDelivers();
+});
+
+test('a spoofed Introduce from a server’s address cannot aim bob’s probes at a third party', { skip: !canSpoof() && 'needs root (raw socket) to forge source addresses' }, async () => {
+  const sink = await new Socket().open();
+  try {
+    const forger = Identity.generate();
+    const peer = { id: Identity.generate().id, name: 'carol' };
+    const candidates = [{ kind: 'public' as const, addr: sink.addr }];
+    const ts = Date.now();
+    const forged = [
+      encode({ t: MsgType.Introduce, peer, candidates }), // unsigned
+      encode({ t: MsgType.Introduce, peer, candidates, ts, sig: signIntroduce(forger, { recipient: idOf(bob), peer, candidates, ts }) }), // signed by another key
+    ];
+    for (const p of ports) sendSpoofed([LOOPBACK, p], [LOOPBACK, bobPort], forged);
+    await sleep(2_000);
+    assert.equal(sink.received.length, 0, `the third party received ${sink.received.length} datagrams`);
+    bob.send({ cmd: 'stats' });
+    const drops = (await bob.waitForNext((e) => e.event === 'stats', 5_000)).drops as Record<string, number>;
+    assert.ok((drops['introduce-not-signed'] ?? 0) >= 2 * ports.length, JSON.stringify(drops));
+  } finally {
+    sink.close();
   }
   await chatStillDelivers();
 });

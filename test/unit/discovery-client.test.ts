@@ -8,7 +8,7 @@ import { decodeMessage } from '../../src/codec.ts';
 import { DISCOVERY_TOKEN_BYTES, MAX_PAGES_PER_WALK, MAX_PEERS_PER_SERVER, REGISTER_RETRY_MS } from '../../src/constants.ts';
 import { ServerPins } from '../../client/core/server-pins.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { signRegistered } from '../../src/crypto/signed.ts';
+import { signIntroduce, signRegistered } from '../../src/crypto/signed.ts';
 import { endpointKey } from '../../src/address.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 
@@ -306,4 +306,30 @@ test('a server cannot make the client hold an endless peer list: entries and pag
   assert.ok(s.peers.size <= MAX_PEERS_PER_SERVER);
   assert.ok((d.drops.counts.get('peer-list-unasked') ?? 0) >= 100);
   assert.deepEqual(drain(d), [], 'no page asked before the next poll');
+});
+
+test('an Introduce is believed only signed by the server’s key, for us, and recent; Relayed only from a verified server', () => {
+  const d = client([S1, S2]);
+  const [s1, s2] = d.servers as [ServerState, ServerState];
+  listAt(d, s1, 0);
+  const peer = { id: peerId('b'), name: 'bob' };
+  const candidates = [{ kind: 'public' as const, addr: ['198.51.100.7', 4000] as Endpoint }];
+  const introduce = (by: Identity, recipient: string, ts: number): MessageOf<typeof MsgType.Introduce> => ({
+    t: MsgType.Introduce,
+    peer,
+    candidates,
+    ts,
+    sig: signIntroduce(by, { recipient, peer, candidates, ts }),
+  });
+  const now = 1_000;
+  const wall = WALL_EPOCH + now;
+  assert.equal(d.believes(s1, introduce(serverIdentity(S1), me.id, wall), now), true);
+  assert.equal(d.believes(s1, introduce(serverIdentity(S1), peerId('c'), wall), now), false, 'for someone else');
+  assert.equal(d.believes(s1, introduce(Identity.generate(), me.id, wall), now), false, 'another key');
+  assert.equal(d.believes(s1, introduce(serverIdentity(S1), me.id, wall - 120_000), now), false, 'stale');
+  assert.equal(d.believes(s1, { t: MsgType.Introduce, peer, candidates }, now), false, 'unsigned');
+  assert.equal(d.believes(s2, introduce(serverIdentity(S2), me.id, wall), now), false, 'a server that has not proved its key yet');
+  assert.equal(d.believes(s2, { t: MsgType.Relayed, from: peer.id, data: new Uint8Array(3) }, now), false);
+  assert.equal(d.believes(s1, { t: MsgType.Relayed, from: peer.id, data: new Uint8Array(3) }, now), true);
+  assert.equal(d.drops.counts.get('introduce-not-signed'), 5);
 });

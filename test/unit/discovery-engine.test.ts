@@ -8,7 +8,7 @@ import { encode as cborEncode } from 'cbor-x';
 import { decodeMessage, encode } from '../../src/codec.ts';
 import { HEARTBEAT_BURST, MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, REGISTER_BURST, REGISTRY_ENTRY_TTL_MS, SERVER_SWEEP_INTERVAL_MS, SOURCE_BURST } from '../../src/constants.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { signRegistration, verifyRegistered } from '../../src/crypto/signed.ts';
+import { signRegistration, verifyIntroduce, verifyRegistered } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { DiscoveryServerEngine, type ServerEvent } from '../../discovery/core/server-engine.ts';
 import { SignedRegistrations } from '../../discovery/core/register-auth.ts';
@@ -223,6 +223,15 @@ describe('DiscoveryServerEngine: lists, introductions, relays', () => {
     assert.equal(outs.length, 2);
     const toA = outs.find((o) => o.to[0] === A[0] && o.to[1] === A[1]);
     const toB = outs.find((o) => o.to[0] === B[0] && o.to[1] === B[1]);
+    // Each is signed by the server for its recipient, with the server's clock (here: `now`).
+    for (const [o, recipient] of [[toA, idA], [toB, idB]] as const) {
+      const m = o?.msg as MessageOf<typeof MsgType.Introduce>;
+      assert.equal(m.ts, 100);
+      assert.ok(verifyIntroduce(serverKey.publicKey, { recipient, peer: m.peer, candidates: m.candidates, ts: 100 }, m.sig), 'signed for its recipient');
+      assert.ok(!verifyIntroduce(serverKey.publicKey, { recipient: recipient === idA ? idB : idA, peer: m.peer, candidates: m.candidates, ts: 100 }, m.sig), 'for nobody else');
+      delete m.ts;
+      delete m.sig;
+    }
     assert.deepEqual(toA?.msg, { t: MsgType.Introduce, peer: { id: idB, name: 'bob' }, candidates: [{ kind: 'public', addr: B }] });
     // Alice's LAN list repeats her public endpoint: it appears once, as public.
     assert.deepEqual(toB?.msg, {
