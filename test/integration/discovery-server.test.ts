@@ -14,6 +14,7 @@ import { decodeMessage, encode } from '../../src/codec.ts';
 import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
 import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
 import { Identity } from '../../src/crypto/identity.ts';
+import { verifyIntroduce } from '../../src/crypto/signed.ts';
 import { signedRegister, TEST_SERVER_KEY } from './discovery-traffic.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -130,6 +131,13 @@ describe('discovery server over loopback UDP', () => {
 
     bob.send({ t: MsgType.Connect, target: idA, token: pb.token }, port);
     const [toAlice, toBob] = await Promise.all([alice.next(MsgType.Introduce), bob.next(MsgType.Introduce)]);
+    // Signed by the server for each recipient (src/crypto/signed.ts), with its wall clock.
+    for (const [m, recipient] of [[toAlice, idA], [toBob, idB]] as const) {
+      assert.ok(verifyIntroduce(TEST_SERVER_KEY.publicKey, { recipient, peer: m.peer, candidates: m.candidates, ts: m.ts as number }, m.sig));
+      assert.ok(Math.abs((m.ts as number) - Date.now()) < 5_000);
+      delete m.ts;
+      delete m.sig;
+    }
     assert.deepEqual(toAlice, { t: MsgType.Introduce, peer: { id: idB, name: 'bob' }, candidates: [{ kind: 'public', addr: ['127.0.0.1', bob.port] }] });
     assert.deepEqual(toBob.peer, { id: idA, name: 'alice' });
     assert.deepEqual(toBob.candidates, [
