@@ -28,6 +28,10 @@ export const SERVER_SILENT_AFTER_MS = 25_000;
 export const REGISTER_RETRY_MS = 1_000;
 /** How often a client asks each server for changes to the peer list (cheap: "unchanged" is tiny). */
 export const PEER_LIST_POLL_MS = 2_000;
+/** Entries a client keeps from one server's list: a server cannot make a client hold more. */
+export const MAX_PEERS_PER_SERVER = 10_000;
+/** Pages one peer-list walk asks for (64 a page: room for MAX_PEERS_PER_SERVER); walks start every PEER_LIST_POLL_MS at most. */
+export const MAX_PAGES_PER_WALK = 200;
 /** `ready` waits at most this long for every configured server to answer. */
 export const READY_WAIT_MS = 2_000;
 /** The discovery server prints a count of online clients this often. */

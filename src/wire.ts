@@ -39,8 +39,10 @@ export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 // ---- shared field shapes ----
 /** Peer ids: lowercase hex. */
 export const peerId = str(1, MAX_ID_LENGTH, /^[0-9a-f]+$/);
-/** Display names: valid and already normalised (src/names.ts: NFKC, no invisible or bidi characters); re-sanitized before display too. */
-export const peerName: Schema<string> = { check: (v) => typeof v === 'string' && v.length <= MAX_NAME_LENGTH && isValidName(v) };
+/** Display names: normalised (NFKC), no control, invisible or bidi characters (src/names.ts; also re-sanitized before display). */
+export const peerName: Schema<string> = { check: (v) => typeof v === 'string' && v.length >= 1 && v.length <= MAX_NAME_LENGTH && isValidName(v) };
+/** A name as a client proposes it in Register: any string of bounded size, so the server can answer BAD_NAME instead of dropping it. */
+export const proposedName = str(1, 4 * MAX_NAME_LENGTH);
 /** An address as [host, port]: IPv4 or IPv6 literal. */
 export const endpoint = tuple(str(2, 45, /^[0-9a-fA-F.:]+$/), uint(65535));
 export type Endpoint = Infer<typeof endpoint>;
@@ -62,27 +64,44 @@ export const messageSchemas = {
   /**
    * Signed by the identity key (src/crypto/signed.ts): `pk` is the Ed25519 public key whose
    * peerIdOf is `id`, `ts` the sender's wall clock in ms (replay bound), `sig` the signature.
+   * `srv` is the public key of the server the registration is for (signed too): another
+   * server refuses it (WRONG_SERVER, with its own key), so a registration never replays
+   * elsewhere. Absent: the client does not know the key yet and asks for it. A signed Register
+   * (pk, sig, srv: 128 bytes) is always larger than the signed Registered it earns (1x rule).
    */
   [MsgType.Register]: obj({
     id: peerId,
-    name: peerName,
+    name: proposedName,
     lan: arr(endpoint, MAX_LAN_CANDIDATES),
     pk: bytes(DISCOVERY_PUBLIC_KEY_BYTES),
     ts: uint(),
     sig: bytes(DISCOVERY_SIGNATURE_BYTES),
+    srv: opt(bytes(DISCOVERY_PUBLIC_KEY_BYTES)),
   }),
   /**
    * `token`: the server's MAC over (id, observed endpoint), echoed in Heartbeat and Leave to
    * prove the address; `proven` is set when the server lists us (the token came back).
+   * The answer to a Register carries `ssig`: the server's signature (src/crypto/signed.ts)
+   * over the Register's own signature, `observed` and `token`, made with the key `srv` named.
    */
-  [MsgType.Registered]: obj({ observed: endpoint, ttlMs: uint(), token: bytes(DISCOVERY_TOKEN_BYTES), proven: opt(bool) }),
-  /** `ver`: the registry version the client already has; `cursor`: last id of the previous page. */
-  [MsgType.ListPeers]: obj({ ver: opt(uint()), cursor: opt(peerId) }),
+  [MsgType.Registered]: obj({ observed: endpoint, ttlMs: uint(), token: bytes(DISCOVERY_TOKEN_BYTES), proven: opt(bool), ssig: opt(bytes(DISCOVERY_SIGNATURE_BYTES)) }),
+  /**
+   * `ver`: the registry version the client already has; `cursor`: last id of the previous page.
+   * `token`: the address token; a PeerList is larger than its request, so a source must prove it receives there.
+   */
+  [MsgType.ListPeers]: obj({ ver: opt(uint()), cursor: opt(peerId), token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
   /** `next` is present when more pages follow; `unchanged` answers a `ver` that is current. */
   [MsgType.PeerList]: obj({ ver: uint(), peers: arr(peerSummary, 64), next: opt(peerId), unchanged: opt(bool), total: uint() }),
-  [MsgType.Connect]: obj({ target: peerId }),
-  [MsgType.Introduce]: obj({ peer: peerSummary, candidates: arr(candidate, MAX_LAN_CANDIDATES + 1) }),
-  [MsgType.ServerError]: obj({ code: str(1, 32), message: str(0, 200), target: opt(peerId) }),
+  /** `token` as in ListPeers: two Introduces answer one Connect. */
+  [MsgType.Connect]: obj({ target: peerId, token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
+  /**
+   * `sig`: the server's signature (src/crypto/signed.ts) over the recipient's id, `peer`,
+   * `candidates` and `ts` (the server's wall clock, ms): an Introduce aims the recipient's
+   * probes, so only the server it registered with may send one, to it, recently.
+   */
+  [MsgType.Introduce]: obj({ peer: peerSummary, candidates: arr(candidate, MAX_LAN_CANDIDATES + 1), ts: opt(uint()), sig: opt(bytes(DISCOVERY_SIGNATURE_BYTES)) }),
+  /** `key`: with WRONG_SERVER, the public key of the server that answers (unsigned: a hint, never a pin). */
+  [MsgType.ServerError]: obj({ code: str(1, 32), message: str(0, 200), target: opt(peerId), key: opt(bytes(DISCOVERY_PUBLIC_KEY_BYTES)) }),
   /** `token` as in Heartbeat; a Leave without a valid one from the holder's endpoint is ignored. */
   [MsgType.Leave]: obj({ id: peerId, token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
   [MsgType.Relay]: obj({ to: peerId, data: bytes(MAX_BODY) }),

@@ -12,7 +12,6 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
 import { DropCounter, decode, encode } from '../../src/codec.ts';
-import { toHex } from '../../src/crypto/bytes.ts';
 import { peerIdOf, type Identity } from '../../src/crypto/identity.ts';
 import { NatterError, type ErrorCode } from '../../src/errors.ts';
 import { Fifo } from '../../src/fifo.ts';
@@ -20,14 +19,16 @@ import type { Engine } from '../../src/net/transport.ts';
 import type { Timings } from '../../src/timings.ts';
 import { checkName } from '../../src/names.ts';
 import { MsgType, endpointToString, type Endpoint, type Message } from '../../src/wire.ts';
-import type { OutgoingChat } from './chat-message.ts';
 import type { Conversation, ConversationOutput } from './conversation.ts';
 import { ConversationTable } from './conversation-table.ts';
 import { DiscoveryClient, type ServerState } from './discovery-client.ts';
 import type { ClientEvent, WarningCode } from './events.ts';
 import { Introductions } from './introductions.ts';
+import { OutgoingMessages } from './outgoing.ts';
 import { PinnedKeys } from './pinned-keys.ts';
 import { Presence } from './presence.ts';
+import { noticeEvent } from './server-keys.ts';
+import type { ServerPins } from './server-pins.ts';
 import type { Path } from './punch.ts';
 import { resolvePeer, resolveWithContacts, unlistedContact, type KnownPeer } from './resolve-peer.ts';
 import { TrustPolicy } from './trust-policy.ts';
@@ -53,6 +54,9 @@ export interface ClientEngineOptions {
   wallClock?: (now: number) => number;
   /** Timer overrides (tests, the NAT lab); defaults from src/timings.ts. */
   timings?: Partial<Timings>;
+  /** Server keys given with the addresses (host:port#KEY, by endpointKey), and pinned ones (SSH-style; the edge saves them when serverPins.version moves). */
+  serverKeys?: ReadonlyMap<string, Uint8Array>;
+  serverPins?: ServerPins;
 }
 
 export class ClientEngine implements Engine<ClientEvent> {
@@ -61,6 +65,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   /** Datagrams this facade dropped, by reason (conversations count their own). */
   readonly drops = new DropCounter();
   readonly pins: PinnedKeys;
+  readonly serverPins: ServerPins;
   private readonly discovery: DiscoveryClient;
   private readonly table: ConversationTable;
   private readonly intro: Introductions;
@@ -71,16 +76,17 @@ export class ClientEngine implements Engine<ClientEvent> {
   /** Conversations holding frames to seal at the next pollTransmit. */
   private readonly framesPending = new Set<Conversation>();
   private readonly wallClock: (now: number) => number;
-  private readonly randomBytes: (n: number) => Uint8Array;
+  private readonly outgoing: OutgoingMessages;
 
   constructor(opts: ClientEngineOptions) {
     this.id = opts.identity.id;
     this.name = opts.name;
     this.wallClock = opts.wallClock ?? ((now) => now);
-    this.randomBytes = opts.randomBytes ?? ((n) => randomBytes(n));
-    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings });
+    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings, serverKeys: opts.serverKeys, serverPins: opts.serverPins });
+    this.serverPins = this.discovery.serverPins;
     const randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
     this.table = new ConversationTable(opts.identity, randomCid, opts.timings, opts.now);
+    this.outgoing = new OutgoingMessages((peerId) => this.table.nextSeq(peerId), opts.randomBytes ?? ((n) => randomBytes(n)));
     this.intro = new Introductions(this.id, opts.name, this.table, this.discovery);
     this.pins = opts.pins ?? new PinnedKeys();
     this.trust = new TrustPolicy(this.pins);
@@ -163,14 +169,14 @@ export class ClientEngine implements Engine<ClientEvent> {
     const open = this.table.openWith(query);
     if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) {
       const peer = open ? { id: open.peerId ?? query, name: open.peerName ?? '?' } : resolvePeer(query, this.knownPeers(now));
-      return this.failTooLong(peer.name, peer.id, ref, this.newMsgId());
+      return void this.events.push(this.outgoing.tooLong(peer.name, peer.id, ref));
     }
     const unlisted = open ? undefined : unlistedContact(query, this.knownPeers(now), this.pins.list());
-    if (unlisted) return this.failUnreachable(unlisted, ref);
+    if (unlisted) return void this.events.push(this.outgoing.unreachable(unlisted, ref));
     const conv = open ?? this.connectPeer(query, now, false);
     const peerId = conv.peerId ?? query;
-    const chat: OutgoingChat = { msgId: this.newMsgId(), seq: this.table.nextSeq(peerId), text, sentAt: Math.floor(wallNow), ref };
-    if (!conv.send(chat, now)) this.failTooLong(conv.peerName ?? '?', peerId, ref, chat.msgId, chat.seq);
+    const chat = this.outgoing.chat(peerId, text, ref, wallNow);
+    if (!conv.send(chat, now)) this.events.push(this.outgoing.tooLong(conv.peerName ?? '?', peerId, ref, chat));
     this.pumpConversation(conv, now);
   }
 
@@ -192,6 +198,13 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.events.push({ event: 'verified', peer: pin.name, peerId: pin.id, fingerprint: pin.fingerprint });
   }
 
+  /** `trust-server`: accept the key the server at `addr` proves next (its pin goes). */
+  trustServer(addr: Endpoint, now: number): void {
+    const server = endpointToString(addr);
+    if (!this.discovery.trustServer(addr, now)) throw new NatterError('BAD_ADDRESS', `${server} is not a configured server without a key given in --servers`);
+    this.events.push({ event: 'server_trusted', server });
+  }
+
   /** `/whois NAME|ID`: the id, whether its key is known (then its fingerprint) and verified. */
   whois(query: string, now: number): void {
     const peer = resolveWithContacts(query, this.knownPeers(now), this.pins.list());
@@ -202,6 +215,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   dropCounts(): Record<string, number> {
     const total = this.table.dropCounts();
     for (const [reason, n] of this.drops.counts) total.add(reason, n);
+    for (const [reason, n] of this.discovery.drops.counts) total.add(reason, n);
     return total.toJSON();
   }
 
@@ -240,6 +254,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   private receiveFromServer(server: ServerState, msg: Message, now: number): void {
+    if (!this.discovery.believes(server, msg, now)) return; // Relayed and Introduce: see there
     if (msg.t === MsgType.Introduce) {
       this.discovery.noteHeard(server, now);
       this.intro.introduced(msg, server.addr, now);
@@ -364,22 +379,6 @@ export class ClientEngine implements Engine<ClientEvent> {
     if (proven.isNew) this.afterChange(now); // the peer list's marks may have changed
   }
 
-  /** A send to a contact who is not reachable now: `failed` with its ref (never an `error` without it). */
-  private failUnreachable(peer: KnownPeer, ref: unknown): void {
-    const message = `${peer.name} (${peer.id.slice(0, 8)}) is not online right now; the message was not sent`;
-    this.events.push({ event: 'failed', to: peer.name, toId: peer.id, ref, msgId: this.newMsgId(), code: 'PEER_UNREACHABLE', message, reason: message });
-  }
-
-  private failTooLong(to: string, toId: string, ref: unknown, msgId: string, seq?: number): void {
-    const message = `message is longer than ${MAX_MESSAGE_BYTES / 1024} KiB`;
-    this.events.push({ event: 'failed', to, toId, ref, msgId, ...(seq === undefined ? {} : { seq }), code: 'MESSAGE_TOO_LONG', message, reason: message });
-  }
-
-  /** 128 random bits as 32 lowercase hex characters. */
-  private newMsgId(): string {
-    return toHex(this.randomBytes(16));
-  }
-
   private emitConnected(conv: Conversation, path: Path): void {
     const addr = path.kind === 'direct' ? endpointToString(path.addr) : endpointToString(path.server);
     this.events.push({ event: 'connected', peer: conv.peerName ?? '?', peerId: conv.peerId ?? '', via: path.kind, addr });
@@ -394,6 +393,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   private afterChange(now: number): void {
+    for (let n = this.discovery.pollNotice(); n; n = this.discovery.pollNotice()) this.events.push(noticeEvent(n));
     for (const ev of this.presence.afterChange(now, this.name)) this.events.push(ev);
   }
 }

@@ -2,24 +2,36 @@
 // server, polls each for peer-list changes, and merges what they report. A server that
 // stops answering is counted out; when it answers again the client registers again.
 //
-// Per server: a Register signed with the identity key (a wall-clock timestamp against
-// replays) -> Registered{token}; the token is echoed at once in a Heartbeat, which proves
-// our address and gets us listed (Registered{proven}); then a Heartbeat{id, token} every
-// heartbeatIntervalMs (no signature: cheap for the server). UNAUTHORIZED or NOT_REGISTERED
-// (a NAT rebinding, a restarted server, an expiry), or a heartbeat left unanswered, sends a
-// fresh signed Register.
+// Per server: a signed Register (wall-clock timestamp against replays) -> Registered{token};
+// the token is echoed at once in a Heartbeat, which proves our address and gets us listed
+// (Registered{proven}); then a Heartbeat{id, token} every heartbeatIntervalMs (no signature).
+// UNAUTHORIZED or NOT_REGISTERED (a NAT rebinding, a restarted server, an expiry), or a
+// heartbeat left unanswered, sends a fresh signed Register.
+//
+// Server keys (server-keys.ts, SSH's host keys): a Register names the key we expect (`srv`,
+// signed), so it is good at that server only; the server's Registered is signed with that
+// key, and nothing else a server sends is believed, nor is the server used, before one
+// verified.
+//
+// Bounds (a server is not trusted with our memory): peer-list-walk.ts.
 
-import { REGISTER_RETRY_MS } from '../../src/constants.ts';
-import { encode } from '../../src/codec.ts';
+import { REGISTER_RETRY_MS, REGISTRATION_MAX_SKEW_MS } from '../../src/constants.ts';
+import { DropCounter, encode } from '../../src/codec.ts';
+import { SIGNATURE_BYTES } from '../../src/crypto/identity.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
-import { signRegistration } from '../../src/crypto/signed.ts';
-import { sameEndpoint } from '../../src/address.ts';
+import { signRegistration, verifyIntroduce } from '../../src/crypto/signed.ts';
+import { endpointKey, sameEndpoint } from '../../src/address.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
+import { ServerKeys, type DiscoveryNotice, type ServerKeyState } from './server-keys.ts';
+import { ServerPins } from './server-pins.ts';
+import { startWalk, takePage, type WalkState } from './peer-list-walk.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
 
-export interface ServerState {
+export type { DiscoveryNotice } from './server-keys.ts';
+
+export interface ServerState extends ServerKeyState, WalkState {
   readonly addr: Endpoint;
   /** When we last heard anything from this server; undefined = never. */
   lastHeard: number | undefined;
@@ -27,13 +39,6 @@ export interface ServerState {
   observed: Endpoint | undefined;
   nextRegisterAt: number;
   nextListAt: number;
-  /** Peer list as this server last reported it, and its registry version. */
-  peers: Map<string, string>;
-  ver: number | undefined;
-  /** Pages of a list walk in progress, merged into `peers` when the last page arrives. */
-  walk: Map<string, string> | undefined;
-  /** Registry version of the walk's first page: later changes are picked up by the next poll. */
-  walkVer: number | undefined;
   /** True once the silence after lastHeard was noticed, so no timer stays armed for it. */
   silenceNoted: boolean;
   /** The server's address token for us (from Registered), echoed in Heartbeat and Leave. */
@@ -54,11 +59,20 @@ export interface DiscoveryClientOptions {
   /** Wall-clock ms for a monotonic `now`, for registration timestamps (servers refuse a skew over a minute). */
   wallClock: (now: number) => number;
   timings?: Partial<Timings>;
+  /** Keys given with the addresses (host:port#KEY), by endpointKey: always win over pins. */
+  serverKeys?: ReadonlyMap<string, Uint8Array> | undefined;
+  /** Pinned server keys; the edge loads and saves them (see pins.version). */
+  serverPins?: ServerPins | undefined;
 }
 
 export class DiscoveryClient {
   readonly servers: ServerState[];
+  readonly serverPins: ServerPins;
+  /** Server datagrams dropped here, by reason. */
+  readonly drops = new DropCounter();
   private readonly out = new Fifo<DiscoveryOutput>();
+  private readonly notices = new Fifo<DiscoveryNotice>();
+  private readonly keys: ServerKeys;
   private lan: Endpoint[] = [];
   private readonly timings: DiscoveryTimings;
   private readonly wallClock: (now: number) => number;
@@ -77,8 +91,14 @@ export class DiscoveryClient {
     this.wallClock = options.wallClock;
     this.timings = withTimings(options.timings);
     this.id = identity.id;
-    this.servers = servers.map((addr) => ({
-      addr,
+    this.serverPins = options.serverPins ?? new ServerPins();
+    this.keys = new ServerKeys(this.serverPins, this.drops, this.notices);
+    this.servers = servers.map((addr) => this.freshState(this.keys.initial(addr, options.serverKeys?.get(endpointKey(addr))), now));
+  }
+
+  private freshState(keyState: ServerKeyState, now: number): ServerState {
+    return {
+      ...keyState,
       lastHeard: undefined,
       observed: undefined,
       nextRegisterAt: now,
@@ -92,7 +112,46 @@ export class DiscoveryClient {
       proven: false,
       heartbeatSentAt: undefined,
       lastRegisterAt: undefined,
-    }));
+      walkPages: 0,
+      listAsked: false,
+    };
+  }
+
+  pollNotice(): DiscoveryNotice | undefined {
+    return this.notices.shift();
+  }
+
+  /** True once the server proved its key (a signed Registered): only then are its messages believed. */
+  accepts(s: ServerState): boolean {
+    return s.verified;
+  }
+
+  /**
+   * Whether an Introduce or a Relayed from `s` is believed (the other types: receive). Relayed:
+   * once the server proved its key. An Introduce aims our probes: only signed by that key, for
+   * us, and recent (the registration skew window).
+   */
+  believes(s: ServerState, msg: Message, now: number): boolean {
+    if (msg.t !== MsgType.Introduce && msg.t !== MsgType.Relayed) return true;
+    let ok = s.verified && s.key !== undefined;
+    if (ok && msg.t === MsgType.Introduce) {
+      const fresh = msg.ts !== undefined && Math.abs(this.wallClock(now) - msg.ts) <= REGISTRATION_MAX_SKEW_MS;
+      ok = fresh && verifyIntroduce(s.key as Uint8Array, { recipient: this.id, peer: msg.peer, candidates: msg.candidates, ts: msg.ts as number }, msg.sig);
+    }
+    if (!ok) this.drops.add(msg.t === MsgType.Introduce ? 'introduce-not-signed' : 'server-unverified');
+    return ok;
+  }
+
+  /**
+   * The user accepts whatever key the server at `addr` holds now: its pin goes, and the next
+   * signed Registered pins the new key. False when no such server is configured, or its key
+   * came with the address (change --servers instead).
+   */
+  trustServer(addr: Endpoint, now: number): boolean {
+    const s = this.serverAt(addr);
+    if (!s || !this.keys.forget(s)) return false;
+    this.reRegister(s, now);
+    return true;
   }
 
   setLanCandidates(lan: Endpoint[]): void {
@@ -109,7 +168,7 @@ export class DiscoveryClient {
   }
 
   isReachable(s: ServerState, now: number): boolean {
-    return s.lastHeard !== undefined && now - s.lastHeard < this.timings.serverSilentAfterMs;
+    return s.verified && s.lastHeard !== undefined && now - s.lastHeard < this.timings.serverSilentAfterMs;
   }
 
   reachableCount(now: number): number {
@@ -156,8 +215,9 @@ export class DiscoveryClient {
   }
 
   sendTo(server: Endpoint, msg: Message): void {
-    if (msg.t === MsgType.Leave && msg.token === undefined) {
-      // A Leave counts only with our token for that server; without one the server ignores it.
+    if ((msg.t === MsgType.Leave || msg.t === MsgType.ListPeers || msg.t === MsgType.Connect) && msg.token === undefined) {
+      // These count only with our address token for that server (Leave ends our entry; the
+      // answers to ListPeers and Connect are larger than the request); without one the server ignores them.
       const token = this.serverAt(server)?.token;
       if (!token) return;
       msg = { ...msg, token };
@@ -179,6 +239,7 @@ export class DiscoveryClient {
         s.nextRegisterAt = now + REGISTER_RETRY_MS;
       }
       if (now >= s.nextListAt && s.proven && this.isReachable(s, now)) {
+        startWalk(s);
         this.sendTo(s.addr, { t: MsgType.ListPeers, ver: s.ver });
         s.nextListAt = now + this.timings.peerListPollMs;
       }
@@ -189,10 +250,18 @@ export class DiscoveryClient {
     const ts = Math.max(Math.floor(this.wallClock(now)), this.lastSignedTs + 1);
     this.lastSignedTs = ts;
     const lan = this.lan.map(([h, p]): Endpoint => [h, p]);
-    const proof = signRegistration(this.identity, { id: this.id, name: this.name, lan, timestamp: ts });
-    this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature });
     s.heartbeatSentAt = undefined;
     s.lastRegisterAt = now;
+    if (!s.key) {
+      // We do not know the server's key: ask for it (WRONG_SERVER{key}); nothing is signed for an unknown server.
+      s.lastRegisterSig = undefined;
+      const sig = new Uint8Array(SIGNATURE_BYTES);
+      this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: this.identity.publicKey, ts, sig });
+      return;
+    }
+    const proof = signRegistration(this.identity, { id: this.id, name: this.name, lan, timestamp: ts, server: s.key });
+    s.lastRegisterSig = proof.signature;
+    this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: s.key });
   }
 
   private heartbeat(s: ServerState, now: number): void {
@@ -219,7 +288,7 @@ export class DiscoveryClient {
       earlier(s.nextRegisterAt);
       if (s.lastHeard === undefined || s.silenceNoted) continue;
       earlier(s.lastHeard + this.timings.serverSilentAfterMs);
-      if (s.proven) earlier(s.nextListAt); // lists are asked for only once listed
+      if (s.proven && s.verified) earlier(s.nextListAt); // lists are asked for only once listed
     }
     return next;
   }
@@ -235,7 +304,17 @@ export class DiscoveryClient {
    * changed. Introductions, errors and relayed data are returned to the caller.
    */
   receive(server: ServerState, msg: Message, now: number): boolean {
+    if (msg.t === MsgType.ServerError && msg.code === 'WRONG_SERVER') {
+      this.wrongServer(server, msg.key, now);
+      return false;
+    }
     const wasReachable = this.isReachable(server, now);
+    if (msg.t === MsgType.Registered && msg.ssig) {
+      if (!this.keys.checkSigned(server, msg)) return false;
+    } else if (!server.verified) {
+      this.drops.add('server-unverified'); // nothing but a signed Registered is believed before one
+      return false;
+    }
     this.noteHeard(server, now);
     switch (msg.t) {
       case MsgType.Registered: {
@@ -272,21 +351,18 @@ export class DiscoveryClient {
     }
   }
 
+  /** The server refused a Register for its key: try the key it offered, or stop using a pinned server in doubt. */
+  private wrongServer(s: ServerState, key: Uint8Array | undefined, now: number): void {
+    const verdict = this.keys.wrongServer(s, key);
+    if (verdict === 'in-doubt') this.reRegister(s, now);
+    else if (verdict === 'try-key') s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + 1));
+  }
+
   private receiveList(server: ServerState, msg: MessageOf<typeof MsgType.PeerList>, now: number): boolean {
-    if (msg.unchanged) return false;
-    const walk = server.walk ?? new Map<string, string>();
-    if (!server.walk) server.walkVer = msg.ver;
-    for (const p of msg.peers) walk.set(p.id, p.name);
-    if (msg.next !== undefined) {
-      server.walk = walk;
-      this.sendTo(server.addr, { t: MsgType.ListPeers, cursor: msg.next });
-      return false;
-    }
-    server.walk = undefined;
-    server.ver = server.walkVer;
+    const verdict = takePage(server, msg, this.drops);
+    if ('cursor' in verdict) this.sendTo(server.addr, { t: MsgType.ListPeers, cursor: verdict.cursor });
+    if (!('done' in verdict)) return false;
     server.nextListAt = now + this.timings.peerListPollMs;
-    const changed = walk.size !== server.peers.size || [...walk].some(([id, name]) => server.peers.get(id) !== name);
-    server.peers = walk;
-    return changed;
+    return verdict.changed;
   }
 }

@@ -45,6 +45,12 @@ export type ClientEvent =
   | { event: 'lookalike'; peer: string; peerId: string; like: string; likeId: string }
   /** The answer to `verify`: the person compared this fingerprint out of band. */
   | { event: 'verified'; peer: string; peerId: string; fingerprint: string }
+  /** A discovery server answered with another key than the one pinned (or given) for its address: not used until `trust-server`. */
+  | { event: 'error'; code: 'SERVER_KEY_CHANGED'; message: string; server: string; fingerprint: string; pinnedFingerprint: string }
+  /** First contact with a discovery server: it proved this key, now pinned for its address. */
+  | { event: 'server_pinned'; server: string; key: string; fingerprint: string }
+  /** `trust-server`: the pin of `server` was removed; the key it proves next is pinned. */
+  | { event: 'server_trusted'; server: string }
   | { event: 'stats'; drops: Record<string, number> }
   /** `known`: a key is pinned for the id; `fingerprint` only then. */
   | { event: 'whois'; peer: string; peerId: string; known: boolean; verified: boolean; fingerprint?: string }
@@ -58,6 +64,7 @@ export type ClientCommand =
   | { cmd: 'send'; peer: string; text: string; ref?: unknown }
   | { cmd: 'nick'; name: string }
   | { cmd: 'verify'; peer: string }
+  | { cmd: 'trust-server'; addr: string }
   | { cmd: 'whois'; peer: string }
   | { cmd: 'stats' }
   | { cmd: 'quit' };

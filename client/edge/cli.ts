@@ -9,11 +9,13 @@ import { NatterError } from '../../src/errors.ts';
 import { checkName } from '../../src/names.ts';
 import { lockIdentity } from '../../src/store/identity-lock.ts';
 import { timingsFromEnv } from '../../src/net/env-timings.ts';
-import { parseEndpointList } from '../../src/address.ts';
 import { ChatClient } from './client.ts';
 import { runHeadless } from './headless.ts';
 import { defaultIdentityPath, isMissing, loadOrCreateIdentity } from '../../src/store/identity-file.ts';
 import { KnownPeersFile, defaultKnownPeersPath } from '../../src/store/known-peers.ts';
+import { ServerPinsFile, defaultServerPinsPath } from '../../src/store/server-pins.ts';
+import { ServerPins } from '../core/server-pins.ts';
+import { parsePinnedAddress, parseServerList } from './server-list.ts';
 import { PinnedKeys } from '../core/pinned-keys.ts';
 
 const DEFAULT_SERVERS = DEFAULT_DISCOVERY_PORTS.map((p) => `127.0.0.1:${p}`).join(',');
@@ -21,7 +23,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const USAGE = `usage: npm run client -- [options]
   --name NAME           your name as peers see it (default: your login name)
-  --servers LIST        discovery servers, host:port,... (default: env NATTER_SERVERS or ${DEFAULT_SERVERS})
+  --servers LIST        discovery servers, host:port[#KEY],... (default: env NATTER_SERVERS or ${DEFAULT_SERVERS});
+                        KEY: the server's public key as it prints it; without one, the key is pinned on first contact
   --port P              local UDP port (default: random)
   --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run;
                         a missing default key is refused while contacts know it)
@@ -70,8 +73,9 @@ async function main(): Promise<void> {
   if (!checked.ok) fail(`--name ${JSON.stringify(flags.name ?? defaultName())}: ${checked.reason}`);
   const name = checked.name;
   let servers;
+  let serverKeys;
   try {
-    servers = parseEndpointList(flags.servers ?? process.env.NATTER_SERVERS ?? DEFAULT_SERVERS);
+    ({ servers, keys: serverKeys } = parseServerList(flags.servers ?? process.env.NATTER_SERVERS ?? DEFAULT_SERVERS));
   } catch (err) {
     fail(`--servers: ${(err as Error).message}`);
   }
@@ -94,10 +98,13 @@ async function main(): Promise<void> {
   if (!lock.ok) fail(lock.message);
   process.once('exit', lock.release);
   if (loaded.created) process.stderr.write(`natter: created your identity key ${loaded.path} (fingerprint ${identity.fingerprint})\n`);
+  const serverPinsFile = ServerPinsFile.open(defaultServerPinsPath(name));
+  if (!serverPinsFile.ok) fail(serverPinsFile.message);
   let client: ChatClient;
   try {
     const pins = new PinnedKeys(known.pins);
-    client = await ChatClient.start({ identity, name, servers, port, pins, knownPeersFile: known.file, timings: timingsFromEnv() });
+    const serverPins = new ServerPins(serverPinsFile.pins, parsePinnedAddress);
+    client = await ChatClient.start({ identity, name, servers, port, pins, knownPeersFile: known.file, serverKeys, serverPins, serverPinsFile: serverPinsFile.file, timings: timingsFromEnv() });
   } catch (err) {
     if (err instanceof NatterError) fail(err.message);
     throw err;

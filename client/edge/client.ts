@@ -15,6 +15,8 @@ import type { Endpoint } from '../../src/wire.ts';
 import { ClientEngine } from '../core/client-engine.ts';
 import type { ChatClientApi, ClientCommand, ClientEvent } from '../core/events.ts';
 import type { PinnedKeys } from '../core/pinned-keys.ts';
+import type { ServerPins } from '../core/server-pins.ts';
+import type { ServerPinsFile } from '../../src/store/server-pins.ts';
 
 export interface ChatClientOptions {
   identity: Identity;
@@ -27,6 +29,11 @@ export interface ChatClientOptions {
   pins?: PinnedKeys;
   /** Where the pins are saved when they change; nowhere if not given. */
   knownPeersFile?: KnownPeersFile;
+  /** Server keys given with the addresses (host:port#KEY), by endpointKey. */
+  serverKeys?: ReadonlyMap<string, Uint8Array>;
+  /** Pinned server keys as loaded, and where they are saved when they change. */
+  serverPins?: ServerPins;
+  serverPinsFile?: ServerPinsFile;
   /** Timer overrides (the CLI passes timingsFromEnv()). */
   timings?: Partial<Timings>;
 }
@@ -44,6 +51,8 @@ export class ChatClient implements ChatClientApi {
   private closed: Promise<void> | undefined;
   /** The pins version last written to the known-peers file. */
   private savedPins: number;
+  private savedServerPins: number;
+  private serverPinsFile: ServerPinsFile | undefined;
 
   private constructor(
     readonly engine: ClientEngine,
@@ -52,6 +61,7 @@ export class ChatClient implements ChatClientApi {
     private readonly knownPeersFile: KnownPeersFile | undefined,
   ) {
     this.savedPins = engine.pins.version;
+    this.savedServerPins = engine.serverPins.version;
   }
 
   static async start(opts: ChatClientOptions): Promise<ChatClient> {
@@ -66,6 +76,8 @@ export class ChatClient implements ChatClientApi {
       pins: opts.pins,
       wallClock: wallClockOf,
       timings: opts.timings,
+      ...(opts.serverKeys ? { serverKeys: opts.serverKeys } : {}),
+      ...(opts.serverPins ? { serverPins: opts.serverPins } : {}),
     });
     // Our LAN candidate: the local address of the route toward the (first) server.
     const lanHosts = new Set<string>();
@@ -76,6 +88,7 @@ export class ChatClient implements ChatClientApi {
     engine.setLanCandidates([...lanHosts].map((h) => [h, localPort] as Endpoint));
     const driver = new Driver(engine, transport);
     const client = new ChatClient(engine, transport, driver, opts.knownPeersFile);
+    client.serverPinsFile = opts.serverPinsFile;
     driver.afterStep = () => client.emitEvents();
     driver.flush();
     return client;
@@ -111,6 +124,9 @@ export class ChatClient implements ChatClientApi {
           break;
         case 'verify':
           this.engine.verifyPeer(cmd.peer, now);
+          break;
+        case 'trust-server':
+          this.engine.trustServer(parseEndpoint(cmd.addr), now);
           break;
         case 'stats':
           this.engine.pushStats();
@@ -167,6 +183,13 @@ export class ChatClient implements ChatClientApi {
    * headless event), never kept quiet: the contacts live on in memory until the next change.
    */
   private savePinsIfChanged(): void {
+    const serverPins = this.engine.serverPins;
+    if (serverPins.version !== this.savedServerPins) {
+      this.savedServerPins = serverPins.version;
+      if (this.serverPinsFile && !this.serverPinsFile.save(serverPins.toRecords())) {
+        this.engine.pushWarning('PINS_NOT_SAVED', `the discovery servers' keys were not saved (${this.serverPinsFile.saveError ?? 'cannot write the server pins'}); they are kept until you quit`);
+      }
+    }
     const pins = this.engine.pins;
     if (pins.version === this.savedPins) return;
     this.savedPins = pins.version;

@@ -61,6 +61,8 @@ export function parseCommand(line: string): ClientCommand | string {
     case 'send':
       if (!isStr(c.peer) || typeof c.text !== 'string') return 'send needs "peer" and "text"';
       return { cmd: 'send', peer: c.peer, text: c.text, ref: c.ref };
+    case 'trust-server':
+      return isStr(c.addr) ? { cmd: 'trust-server', addr: c.addr } : 'trust-server needs "addr": "host:port"';
     case 'verify':
     case 'whois':
       if (!isStr(c.peer)) return `${c.cmd} needs "peer"`;
@@ -69,6 +71,6 @@ export function parseCommand(line: string): ClientCommand | string {
       if (!isStr(c.name)) return 'nick needs "name"';
       return { cmd: 'nick', name: c.name };
     default:
-      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, verify, stats, quit`;
+      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, verify, trust-server, stats, quit`;
   }
 }

@@ -1,11 +1,12 @@
 // Everything the server sends goes through here: encoding (a reply that does not encode is
 // dropped, never thrown), the bounded transmit queue, the out counters, the anti-amplification
-// budget of unproven sources, and the server-wide limit on error replies.
+// budget of unproven sources, the server-wide limit on error replies, and the signature on
+// every Introduce (for its recipient).
 
 import { encode } from '../../src/codec.ts';
 import { SERVER_TRANSMIT_QUEUE_MAX } from '../../src/constants.ts';
 import { Fifo } from '../../src/fifo.ts';
-import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
+import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import type { DropSink } from './drop-summary.ts';
 import type { SourceAccount, SourceAccounts } from './source-accounts.ts';
 
@@ -15,6 +16,10 @@ export const ServerErrorCode = {
   UnknownPeer: 'UNKNOWN_PEER',
   BadRequest: 'BAD_REQUEST',
   Unauthorized: 'UNAUTHORIZED',
+  /** The Register's name is not a valid, normalised name (src/names.ts). */
+  BadName: 'BAD_NAME',
+  /** The Register names another server's key, or none: carries ours (`key`), unsigned. */
+  WrongServer: 'WRONG_SERVER',
 } as const;
 
 export type Transmit = { to: Endpoint; bytes: Uint8Array };
@@ -29,6 +34,8 @@ export interface Replies {
   reply(src: SourceAccount | undefined, to: Endpoint, msg: Message): void;
   /** A ServerError reply, within the server-wide error budget (and the source's byte budget). */
   error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void;
+  /** WRONG_SERVER with our public key, within the same budgets as `error`. */
+  wrongServer(src: SourceAccount | undefined, to: Endpoint, now: number, key: Uint8Array): void;
 }
 
 export interface OutboxDeps {
@@ -37,6 +44,8 @@ export interface OutboxDeps {
   /** True when a listed entry holds `at` (the address is proven). */
   isListed: (at: Endpoint) => boolean;
   takeErrorReply: (now: number) => boolean;
+  /** Signs an Introduce for the client listed at `to` (undefined: nobody is listed there). */
+  signIntroduce?: (to: Endpoint, msg: MessageOf<typeof MsgType.Introduce>) => Message | undefined;
 }
 
 export class Outbox implements Replies {
@@ -54,6 +63,15 @@ export class Outbox implements Replies {
     if (!this.queue.hasRoom()) {
       this.deps.drops.add('transmit-queue-full');
       return false;
+    }
+    if (msg.t === MsgType.Introduce && this.deps.signIntroduce) {
+      // An Introduce aims its recipient's probes: it is signed for that recipient (rare: Connects are rate-limited).
+      const signed = this.deps.signIntroduce(to, msg);
+      if (!signed) {
+        this.deps.drops.add('introduce-unlisted');
+        return false;
+      }
+      msg = signed;
     }
     const bytes = this.encode(msg);
     return bytes !== undefined && this.sendBytes(to, bytes);
@@ -94,14 +112,18 @@ export class Outbox implements Replies {
     if (this.sendBytes(to, bytes)) this.deps.sources.charge(src, bytes.length);
   }
 
-  error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void {
+  error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string, key?: Uint8Array): void {
     if (!this.deps.takeErrorReply(now)) {
       this.deps.drops.add('error-reply-rate-limited');
       return;
     }
-    const msg: Message = { t: MsgType.ServerError, code, message, ...(target !== undefined ? { target } : {}) };
+    const msg: Message = { t: MsgType.ServerError, code, message, ...(target !== undefined ? { target } : {}), ...(key !== undefined ? { key } : {}) };
     if (src) this.reply(src, to, msg);
     else this.send(to, msg);
+  }
+
+  wrongServer(src: SourceAccount | undefined, to: Endpoint, now: number, key: Uint8Array): void {
+    this.error(src, to, now, ServerErrorCode.WrongServer, '', undefined, key);
   }
 
   /** A source is proven once it echoed a token; the registry listing its endpoint says so too. */

@@ -55,7 +55,7 @@ export class SignedRegistrations implements RegisterAuthorizer {
     const last = kept === undefined ? this.lastTs.peek(msg.id) : Number.isNaN(kept) ? undefined : kept;
     if (last !== undefined && msg.ts <= last) return 'replayed';
     const verdict = verifyRegistration(
-      { id: msg.id, name: msg.name, lan: msg.lan, timestamp: msg.ts },
+      { id: msg.id, name: msg.name, lan: msg.lan, timestamp: msg.ts, server: msg.srv ?? new Uint8Array(0) },
       { publicKey: msg.pk, signature: msg.sig },
       wallNow,
       last,

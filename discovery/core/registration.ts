@@ -2,8 +2,21 @@
 // A signed Register earns an address token; the token echoed from the same address proves
 // it, and only then is the entry listed (Admission). Registrations waiting for that echo are
 // held in a capped map, swept after PENDING_REGISTRATION_TTL_MS.
+//
+// A Register is for this server only: it names our public key (`srv`, signed), else it is
+// refused with WRONG_SERVER and our key. Our answer is signed with that key, so the client
+// knows who listed it. A Register that would displace or move an entry (another id at this
+// address, or this id at another one) only earns a token: it takes effect when the token
+// comes back from that address, which a spoofed source never sees. Names must already be
+// normalised and valid (BAD_NAME otherwise); self-reported LAN candidates outside the LAN
+// ranges are dropped (src/candidates.ts).
 
 import { sameEndpoint } from '../../src/address.ts';
+import { lanCandidates } from '../../src/candidates.ts';
+import { bytesEqual } from '../../src/crypto/bytes.ts';
+import type { Identity } from '../../src/crypto/identity.ts';
+import { signRegistered } from '../../src/crypto/signed.ts';
+import { isValidName } from '../../src/names.ts';
 import { HEARTBEAT_BURST, HEARTBEAT_RATE_PER_S, MAX_PENDING_REGISTRATIONS, PENDING_REGISTRATION_TTL_MS, REGISTER_BURST, REGISTER_RATE_PER_S } from '../../src/constants.ts';
 import { MsgType, type Endpoint, type MessageOf } from '../../src/wire.ts';
 import { BoundedMap } from '../data/bounded-map.ts';
@@ -34,7 +47,8 @@ export interface RegistrationDeps {
   /** The TTL told to clients in Registered. */
   ttlMs: number;
   wallClock: (now: number) => number;
-  isProven: (src: SourceAccount, from: Endpoint) => boolean;
+  /** This server's long-term key: registrations must name it, answers are signed with it. */
+  serverKey: Identity;
 }
 
 export class Registration {
@@ -48,7 +62,19 @@ export class Registration {
   }
 
   onRegister(msg: MessageOf<typeof MsgType.Register>, from: Endpoint, src: SourceAccount | undefined, now: number): void {
-    const { registry, admission, authorizer, tokens, limits, out, drops, ttlMs } = this.deps;
+    const { registry, admission, authorizer, tokens, limits, out, drops, ttlMs, serverKey } = this.deps;
+    // The cheap refusals first: no signature is checked for a name or a server that is wrong anyway.
+    if (!isValidName(msg.name)) {
+      drops.add('register-bad-name');
+      out.error(src, from, now, ServerErrorCode.BadName, '');
+      return;
+    }
+    if (!msg.srv || !bytesEqual(msg.srv, serverKey.publicKey)) {
+      // For another server (a replay), or the client does not know our key yet: tell it (a hint; it pins only a signed Registered).
+      drops.add(msg.srv ? 'register-wrong-server' : 'register-no-server-key');
+      out.wrongServer(src, from, now, serverKey.publicKey);
+      return;
+    }
     const existing = registry.get(msg.id);
     // A listed id's replay record lives in its entry's columns (see RegisterAuthorizer).
     const kept = existing !== undefined && admission.keepsReplay ? registry.local.registeredAt(existing) : undefined;
@@ -65,15 +91,29 @@ export class Registration {
       return;
     }
     const token = tokens.issue(msg.id, from, now);
-    if (src === undefined || this.deps.isProven(src, from)) {
-      // The address already echoed a token (a rename, a re-register after a lost reply): list at once.
+    const observed: Endpoint = [from[0], from[1]];
+    const lan = lanCandidates(msg.lan);
+    const ssig = signRegistered(serverKey, { registerSig: msg.sig, observed, token });
+    if (existing !== undefined && sameEndpoint(existing.observed, from)) {
+      // This id, listed at this very address (a rename, a re-register after a lost reply): it displaces nobody.
       this.pending.delete(msg.id);
-      if (!admission.admit({ id: msg.id, name: msg.name, lan: msg.lan, observed: from }, now)) return; // refused by a cap per IP
-      out.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs, token, proven: true });
+      if (!admission.admit({ id: msg.id, name: msg.name, lan, observed }, now)) return; // refused by a cap per IP
+      out.reply(src, from, { t: MsgType.Registered, observed, ttlMs, token, proven: true, ssig });
       return;
     }
-    this.pending.set(msg.id, { name: msg.name, lan: msg.lan.map(([h, p]): Endpoint => [h, p]), observed: [from[0], from[1]], at: now });
-    out.reply(src, from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs, token });
+    // New, moving, or taking an address another id holds: only once the token comes back from here.
+    this.pending.set(msg.id, { name: msg.name, lan, observed, at: now });
+    out.reply(src, from, { t: MsgType.Registered, observed, ttlMs, token, ssig });
+  }
+
+  /**
+   * True when `token` is the address token of the entry listed at `from` (what a request
+   * must carry when its answer is larger than it: ListPeers, Connect).
+   */
+  holdsToken(entry: RegistryEntry, from: Endpoint, token: Uint8Array | undefined, now: number): boolean {
+    if (token === undefined) return false;
+    const { registry, tokens } = this.deps;
+    return registry.local.tokenMatches(entry, tokens.epochOf(now), token) || tokens.verify(entry.id, from, token, now);
   }
 
   onHeartbeat(msg: MessageOf<typeof MsgType.Heartbeat>, from: Endpoint, src: SourceAccount | undefined, now: number): void {

@@ -48,7 +48,9 @@ import { endpointKey } from '../../src/address.ts';
 import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
-import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
+import { Identity } from '../../src/crypto/identity.ts';
+import { signIntroduce } from '../../src/crypto/signed.ts';
+import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { MemoryRegistry } from '../data/memory-registry.ts';
 import { AddressTokens } from './address-token.ts';
 import { Admission } from './admission.ts';
@@ -84,6 +86,12 @@ export interface ServerEngineOptions extends ServerCapsOptions {
    * whose clients sign with the same clock).
    */
   wallClock?: (now: number) => number;
+  /**
+   * The server's long-term key (Ed25519): registrations must name its public key, and the
+   * server signs its answers to them. Default: a fresh random one (tests, benchmarks); the
+   * edge loads it from a key file so it survives restarts.
+   */
+  serverKey?: Identity;
   /** The address-token key; default 32 random bytes per engine. Tests pass a fixed one. */
   tokenSecret?: Uint8Array;
   relayRatePerS?: number;
@@ -100,6 +108,8 @@ const isRequest = (t: MsgType): t is RequestType => REQUEST_TYPES.has(t);
 
 export class DiscoveryServerEngine implements Engine<ServerEvent> {
   readonly registry: Registry;
+  /** The server's long-term key; clients pin its public key per address. */
+  readonly serverKey: Identity;
   private readonly drops = new DropLedger();
   private readonly authorizer: RegisterAuthorizer;
   private readonly wallClock: (now: number) => number;
@@ -114,6 +124,8 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   private readonly events = new Fifo<ServerEvent>(SERVER_EVENT_QUEUE_MAX);
   private nextSweepAt: number | undefined;
   private datagramsIn = 0;
+  /** The `now` of the datagram or timer being handled (signatures carry the wall clock of it). */
+  private lastNow = 0;
   private bytesIn = 0;
 
   constructor(options: ServerEngineOptions = {}) {
@@ -126,12 +138,19 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
     this.sources = new SourceAccounts(options.sourceRatePerS ?? SOURCE_RATE_PER_S, options.sourceBurst ?? SOURCE_BURST);
     const limits = (this.limits = new RateLimits(registry.local));
     const sources = this.sources;
-    const out = (this.out = new Outbox({ drops, sources, isListed: (at) => registry.byEndpoint(at) !== undefined, takeErrorReply: (now) => limits.takeErrorReply(now) }));
+    const serverKey = (this.serverKey = options.serverKey ?? Identity.generate());
+    const signedIntroduce = (to: Endpoint, msg: MessageOf<typeof MsgType.Introduce>): Message | undefined => {
+      const recipient = registry.byEndpoint(to)?.id;
+      if (recipient === undefined) return undefined;
+      const ts = Math.floor(wallClock(this.lastNow));
+      return { ...msg, ts, sig: signIntroduce(serverKey, { recipient, peer: msg.peer, candidates: msg.candidates, ts }) };
+    };
+    const isListed = (at: Endpoint): boolean => registry.byEndpoint(at) !== undefined;
+    const out = (this.out = new Outbox({ drops, sources, isListed, takeErrorReply: (now) => limits.takeErrorReply(now), signIntroduce: signedIntroduce }));
     const caps = (this.caps = new ServerCaps(options));
     const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit, ipCaps: caps.ip, drops, out }));
     const tokens = new AddressTokens(options.tokenSecret);
-    const isProven = (src: SourceAccount, from: Endpoint): boolean => out.isProven(src, from);
-    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, isProven });
+    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey });
     this.introductions = new Introductions({ registry, limits, out, drops, emit, targets: caps.introductionTargets, consent: caps.consent });
     this.relay = new Relay({
       registry,
@@ -148,11 +167,13 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   }
 
   receive(bytes: Uint8Array, from: Endpoint, now: number): void {
+    this.lastNow = now;
     this.receiveDatagram(bytes, from, now);
     this.drops.arm(now);
   }
 
   handleTimeout(now: number): void {
+    this.lastNow = now;
     for (const entry of this.registry.expire(now)) this.admission.forget(entry, 'expired', now);
     if (this.nextSweepAt !== undefined && now >= this.nextSweepAt) {
       this.sweep(now);
@@ -250,12 +271,26 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
       case MsgType.Heartbeat:
         return this.registration.onHeartbeat(msg, from, src, now);
       case MsgType.ListPeers:
+        if (!this.proves(msg.token, from, listed, now)) return;
         return this.introductions.onListPeers(msg, from, src, now);
       case MsgType.Connect:
+        if (!this.proves(msg.token, from, listed, now)) return;
         return this.introductions.onConnect(msg, from, src, now);
       case MsgType.Leave:
         return this.registration.onLeave(msg, from, now);
     }
+  }
+
+  /**
+   * A request whose answer is larger than itself (a PeerList page, two Introduces) must carry
+   * the address token of the entry listed at its source: a source spoofed from a listed
+   * client's address cannot make the server send that client more than the spoofer sent.
+   * Refused silently: an error would be a reply to the spoofed address.
+   */
+  private proves(token: Uint8Array | undefined, from: Endpoint, listed: RegistryEntry | undefined, now: number): boolean {
+    if (listed !== undefined && this.registration.holdsToken(listed, from, token, now)) return true;
+    this.drops.add(listed === undefined ? 'request-not-listed' : 'request-bad-token');
+    return false;
   }
 
   private sweep(now: number): void {

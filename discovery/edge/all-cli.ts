@@ -47,7 +47,8 @@ async function main(): Promise<void> {
     await launched.close();
     console.log('stopped');
   });
-  const list = boundPorts.map((p) => `${advertisedHost(host)}:${p}`).join(',');
+  for (const s of launched.servers) console.log(`[${s.port}] key ${s.publicKey}`);
+  const list = launched.servers.map((s) => `${advertisedHost(host)}:${s.port}#${s.publicKey}`).join(',');
   console.log(`natter discovery on UDP ${host} ports ${boundPorts.join(', ')}; clients list all of them: ${list} (or another address of this machine); Ctrl-C stops`);
 }
 

@@ -7,6 +7,10 @@ import { SERVER_STATS_INTERVAL_MS } from '../../src/constants.ts';
 import { Driver, monotonicNow } from '../../src/net/driver.ts';
 import { UdpTransport } from '../../src/net/udp.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
+import { toHex } from '../../src/crypto/bytes.ts';
+import { Identity } from '../../src/crypto/identity.ts';
+import { NatterError } from '../../src/errors.ts';
+import { defaultServerKeyPath, loadOrCreateServerKey } from '../../src/store/server-key.ts';
 import { MemoryRegistry } from '../data/memory-registry.ts';
 import { DiscoveryServerEngine, type ServerEngineOptions, type ServerEvent, type ServerSnapshot } from '../core/server-engine.ts';
 import { describe, describeStats, type DiscoveryServerStats } from './log-view.ts';
@@ -27,6 +31,12 @@ export interface DiscoveryServerOptions {
   timings?: Partial<Timings>;
   /** Engine tuning (rate limits); the registry, the wall clock and the timings are the edge's own. */
   engine?: Omit<ServerEngineOptions, 'registry' | 'wallClock' | 'timings'>;
+  /**
+   * The server's key file (created 0600 on first start). Default: the per-port file under
+   * $XDG_DATA_HOME/natter (else ~/.local/share/natter), so a restart keeps the key clients
+   * pinned; with port 0 and no file, a fresh key per start. `engine.serverKey` wins over both.
+   */
+  keyFile?: string;
 }
 
 export type ServerEventListener = (event: ServerEvent) => void;
@@ -34,6 +44,8 @@ export type ServerEventListener = (event: ServerEvent) => void;
 export interface DiscoveryServer {
   /** The bound port (the real one when 0 was asked). */
   readonly port: number;
+  /** The server's public key, 64 hex characters (what clients pin, or give as host:port#KEY). */
+  readonly publicKey: string;
   readonly host: string;
   /** Stops the timers and closes the socket. Idempotent. */
   close(): Promise<void>;
@@ -49,6 +61,7 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions = {})
   const log = options.log ?? ((line: string) => console.log(line));
   const statsIntervalMs = options.statsIntervalMs ?? SERVER_STATS_INTERVAL_MS;
   const timings = withTimings(options.timings);
+  const serverKey = options.engine?.serverKey ?? loadServerKey(options.keyFile, options.port ?? 8000);
   const transport = await UdpTransport.bind(options.port ?? 8000, host);
   // A random starting version: clients that cached a version from a previous run must not hear "unchanged".
   // Signed registrations carry the client's wall clock; the edge compares them with its own.
@@ -57,6 +70,7 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions = {})
     timings,
     registry: new MemoryRegistry({ initialVersion: randomInt(2 ** 31), ttlMs: timings.registryEntryTtlMs }),
     wallClock: () => Date.now(),
+    serverKey,
   });
 
   const listeners = new Set<ServerEventListener>();
@@ -81,6 +95,7 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions = {})
   let closing: Promise<void> | undefined;
   return {
     port: transport.localEndpoint()[1],
+    publicKey: toHex(serverKey.publicKey),
     host,
     stats,
     snapshot: () => engine.snapshot(),
@@ -98,4 +113,12 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions = {})
       return closing;
     },
   };
+}
+
+/** The key from `file`, else the port's default file, else (port 0) a fresh one. Throws a one-line error. */
+function loadServerKey(file: string | undefined, port: number): Identity {
+  if (file === undefined && port === 0) return Identity.generate();
+  const loaded = loadOrCreateServerKey(file ?? defaultServerKeyPath(port));
+  if (!loaded.ok) throw new NatterError('BAD_FLAG', `server key: ${loaded.message}`);
+  return loaded.identity;
 }

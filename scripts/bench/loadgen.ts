@@ -65,6 +65,10 @@ async function registerBatch(sockets: LoadSocket[], [host, port]: Endpoint, atte
       for (const s of left) {
         s.onReply = (bytes) => {
           const r = parseReply(bytes, s.client);
+          if (r.kind === 'error' && r.code === 'WRONG_SERVER') {
+            s.sock.send(registerRequest(s.client), port, host); // now with the server's key
+            return;
+          }
           if (r.kind !== 'registered') return;
           if (!r.proven) {
             const hb = heartbeatRequest(s.client);
@@ -181,7 +185,7 @@ export function runMix(o: MixOptions): Promise<MixResult> {
         if (!s) return; // every client busy: a reply will issue the next
         if (slot < o.registerPer50 + o.listPer50) {
           kind = Kind.List;
-          bytes = listRequest(o.cursor ? undefined : ver, o.cursor?.());
+          bytes = listRequest(s.client, o.cursor ? undefined : ver, o.cursor?.());
         } else {
           bytes = heartbeatRequest(s.client) ?? registerRequest(s.client);
         }

@@ -2,7 +2,8 @@
 // of src/wire.ts: a signed Register (Ed25519, src/crypto/signed.ts), a Heartbeat echoing
 // the address token from Registered, and ListPeers. A registration is two round trips:
 // Register -> Registered{token}, then Heartbeat{token} -> Registered{proven} (listed). When the wire changes again, only this
-// module changes.
+// module changes. A Register names the server's key (`srv`): the generator learns it once,
+// as a client does on first contact (a Register without `srv` earns WRONG_SERVER{key}).
 
 import { decode, encode } from '../../src/codec.ts';
 import { Identity } from '../../src/crypto/identity.ts';
@@ -24,11 +25,17 @@ export function makeClient(index: number): LoadClient {
   return { identity, id: identity.id, name: `bench${index}` };
 }
 
-/** A fresh signed registration (the timestamp makes each one new: the server refuses replays). */
+/** The key of the server under load (learnt from WRONG_SERVER by parseReply, or set). */
+let serverKey: Uint8Array | undefined;
+export const setServerKey = (key: Uint8Array | undefined): void => void (serverKey = key);
+export const knownServerKey = (): Uint8Array | undefined => serverKey;
+
+/** A fresh signed registration (the timestamp makes each one new: the server refuses replays); without the server's key, a request for it. */
 export function registerRequest(c: LoadClient, lan: Endpoint[] = []): Buffer {
   const ts = Date.now();
-  const { publicKey, signature } = signRegistration(c.identity, { id: c.id, name: c.name, lan, timestamp: ts });
-  return encode({ t: MsgType.Register, id: c.id, name: c.name, lan, pk: publicKey, ts, sig: signature });
+  if (!serverKey) return encode({ t: MsgType.Register, id: c.id, name: c.name, lan, pk: c.identity.publicKey, ts, sig: new Uint8Array(64) });
+  const { publicKey, signature } = signRegistration(c.identity, { id: c.id, name: c.name, lan, timestamp: ts, server: serverKey });
+  return encode({ t: MsgType.Register, id: c.id, name: c.name, lan, pk: publicKey, ts, sig: signature, srv: serverKey });
 }
 
 /** A heartbeat needs the token from a Registered; without one the client must register. */
@@ -38,8 +45,9 @@ export function heartbeatRequest(c: LoadClient): Buffer | undefined {
   return c.heartbeat;
 }
 
-export function listRequest(ver?: number, cursor?: string): Buffer {
-  return encode({ t: MsgType.ListPeers, ...(ver !== undefined ? { ver } : {}), ...(cursor !== undefined ? { cursor } : {}) });
+/** A list request carries the client's address token (the server answers only a proven source). */
+export function listRequest(c: LoadClient, ver?: number, cursor?: string): Buffer {
+  return encode({ t: MsgType.ListPeers, ...(ver !== undefined ? { ver } : {}), ...(cursor !== undefined ? { cursor } : {}), ...(c.token ? { token: c.token } : {}) });
 }
 
 export type ReplyKind = 'registered' | 'peers' | 'error' | 'other' | 'bad';
@@ -57,6 +65,10 @@ export function parseReply(bytes: Uint8Array, c?: LoadClient): { kind: ReplyKind
     return { kind: 'registered', proven: msg.proven === true };
   }
   if (msg.t === MsgType.PeerList) return { kind: 'peers', ver: msg.ver };
-  if (msg.t === MsgType.ServerError) return { kind: 'error', code: msg.code };
+  if (msg.t === MsgType.ServerError) {
+    // The generator trusts whichever server it loads (a new server child has a new key).
+    if (msg.code === 'WRONG_SERVER' && msg.key) serverKey = msg.key;
+    return { kind: 'error', code: msg.code };
+  }
   return { kind: 'other' };
 }

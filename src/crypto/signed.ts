@@ -1,7 +1,13 @@
 // Signed registrations, so a discovery server can require that only the holder of an
 // identity key registers (or moves) the peer id derived from it. The signature covers
-// canonical CBOR of ["natter-register-v1", id, name, lan, timestamp, publicKey]: the
-// domain string keeps a registration signature from ever being valid for anything else.
+// canonical CBOR of ["natter-register-v2", id, name, lan, timestamp, publicKey, serverKey]:
+// the domain string keeps a registration signature from ever being valid for anything else,
+// and the server's public key binds it to one server (a replay to another is refused).
+//
+// The server answers with a signature of its own (registeredBytes): over the client's
+// registration signature (which names the client, the time and the server), the address it
+// observed and the token. The client checks it with the key it pinned or was given: only
+// the holder of that server key can produce it, so nobody else passes for that server.
 //
 // What a server should check (verifyRegistration): the id is peerIdOf(publicKey), the
 // signature holds, the timestamp is within REGISTRATION_MAX_SKEW_MS of its clock, and it
@@ -13,7 +19,7 @@
 
 import { REGISTRATION_MAX_SKEW_MS } from '../constants.ts';
 import { encodeCanonical } from './canonical-cbor.ts';
-import { PUBLIC_KEY_BYTES, peerIdOf, verify, type Identity } from './identity.ts';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, peerIdOf, verify, type Identity } from './identity.ts';
 import { isBytes } from './bytes.ts';
 
 export interface RegistrationClaim {
@@ -23,6 +29,8 @@ export interface RegistrationClaim {
   lan: readonly (readonly [string, number])[];
   /** Sender's clock, ms since the epoch. */
   timestamp: number;
+  /** The public key of the server this registration is for. */
+  server: Uint8Array;
 }
 
 export interface RegistrationProof {
@@ -32,12 +40,46 @@ export interface RegistrationProof {
 
 export type RegistrationVerdict = 'ok' | 'malformed' | 'id-mismatch' | 'bad-signature' | 'stale' | 'replayed';
 
-const DOMAIN = 'natter-register-v1';
+const DOMAIN = 'natter-register-v2';
+const REGISTERED_DOMAIN = 'natter-registered-v1';
+const INTRODUCE_DOMAIN = 'natter-introduce-v1';
 
 /** The exact bytes signed, or undefined if the claim holds values CBOR here cannot carry. */
 export function registrationBytes(claim: RegistrationClaim, publicKey: Uint8Array): Uint8Array | undefined {
   if (typeof claim !== 'object' || claim === null || !Array.isArray(claim.lan)) return undefined;
-  return encodeCanonical([DOMAIN, claim.id, claim.name, claim.lan.map(([host, port]) => [host, port]), claim.timestamp, publicKey]);
+  if (!isBytes(claim.server, PUBLIC_KEY_BYTES)) return undefined;
+  return encodeCanonical([DOMAIN, claim.id, claim.name, claim.lan.map(([host, port]) => [host, port]), claim.timestamp, publicKey, claim.server]);
+}
+
+/** What a server signs in its answer to a registration whose signature is `registerSig`. */
+export interface RegisteredClaim {
+  registerSig: Uint8Array;
+  observed: readonly [string, number];
+  token: Uint8Array;
+}
+
+function registeredBytes(claim: RegisteredClaim): Uint8Array | undefined {
+  if (!isBytes(claim.registerSig, SIGNATURE_BYTES) || !(claim.token instanceof Uint8Array)) return undefined;
+  return encodeCanonical([REGISTERED_DOMAIN, claim.registerSig, [claim.observed[0], claim.observed[1]], claim.token]);
+}
+
+/** The server's signature over its answer (its key is the identity `server`). */
+export function signRegistered(server: Identity, claim: RegisteredClaim): Uint8Array {
+  const bytes = registeredBytes(claim);
+  if (!bytes) throw new RangeError('registered claim is not encodable'); // our own data: a programming error
+  return server.sign(bytes);
+}
+
+/** True when `signature` is `serverKey`'s over the claim; never throws. */
+export function verifyRegistered(serverKey: Uint8Array, claim: RegisteredClaim, signature: Uint8Array | undefined): boolean {
+  if (!signature || !isBytes(serverKey, PUBLIC_KEY_BYTES)) return false;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = registeredBytes(claim);
+  } catch {
+    bytes = undefined;
+  }
+  return bytes !== undefined && verify(serverKey, bytes, signature);
 }
 
 export function signRegistration(identity: Identity, claim: RegistrationClaim): RegistrationProof {
@@ -70,4 +112,37 @@ export function verifyRegistration(
   if (Math.abs(now - claim.timestamp) > maxSkewMs) return 'stale';
   if (lastTimestamp !== undefined && claim.timestamp <= lastTimestamp) return 'replayed';
   return 'ok';
+}
+
+/** What a server signs in an Introduce: who it is for, whom it introduces, where, and when. */
+export interface IntroduceClaim {
+  recipient: string;
+  peer: { id: string; name: string };
+  candidates: readonly { kind: string; addr: readonly [string, number] }[];
+  /** The server's wall clock, ms. */
+  ts: number;
+}
+
+function introduceBytes(c: IntroduceClaim): Uint8Array | undefined {
+  if (typeof c.recipient !== 'string' || !Array.isArray(c.candidates) || typeof c.ts !== 'number') return undefined;
+  const candidates = c.candidates.map((x) => [x.kind, [x.addr[0], x.addr[1]]]);
+  return encodeCanonical([INTRODUCE_DOMAIN, c.recipient, c.peer.id, c.peer.name, candidates, c.ts]);
+}
+
+export function signIntroduce(server: Identity, claim: IntroduceClaim): Uint8Array {
+  const bytes = introduceBytes(claim);
+  if (!bytes) throw new RangeError('introduce claim is not encodable'); // our own data: a programming error
+  return server.sign(bytes);
+}
+
+/** True when `signature` is `serverKey`'s over the claim; never throws. */
+export function verifyIntroduce(serverKey: Uint8Array, claim: IntroduceClaim, signature: Uint8Array | undefined): boolean {
+  if (!signature || !isBytes(serverKey, PUBLIC_KEY_BYTES)) return false;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = introduceBytes(claim);
+  } catch {
+    bytes = undefined;
+  }
+  return bytes !== undefined && verify(serverKey, bytes, signature);
 }

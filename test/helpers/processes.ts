@@ -39,9 +39,17 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   clearTimeout(timer);
 }
 
-/** Starts one discovery server process and waits until it listens. */
-export async function startServer(port: number): Promise<ChildProcess> {
-  const child = startProcess(['discovery/edge/cli.ts', '--port', String(port), '--host', '127.0.0.1']);
+let serverDataHome: string | undefined;
+
+/**
+ * Starts one discovery server process and waits until it listens. Its key file lives in a
+ * temporary data directory of this test process (the same one on a restart, so the key
+ * survives it, as in production), or `keyFile` when given.
+ */
+export async function startServer(port: number, keyFile?: string): Promise<ChildProcess> {
+  serverDataHome ??= tempHome();
+  const args = ['discovery/edge/cli.ts', '--port', String(port), '--host', '127.0.0.1', ...(keyFile ? ['--key', keyFile] : [])];
+  const child = startProcess(args, { XDG_DATA_HOME: serverDataHome });
   await new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(() => reject(new Error(`discovery server on ${port} did not start in 10 s`)), 10_000);
     child.stdout?.on('data', (d: Buffer) => {

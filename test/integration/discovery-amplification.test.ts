@@ -11,7 +11,7 @@ import { endpointKey } from '../../src/address.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import { DiscoveryServerEngine } from '../../discovery/core/server-engine.ts';
 import { startDiscoveryServer } from '../../discovery/edge/server.ts';
-import { TrafficGenerator, seededRandom } from './discovery-traffic.ts';
+import { TrafficGenerator, seededRandom, TEST_SERVER_KEY } from './discovery-traffic.ts';
 
 describe('anti-amplification (out/in <= 1 per unproven source)', () => {
   it('engine: 400 sources, 40,000 datagrams of every kind', (t) => {
@@ -50,7 +50,7 @@ describe('anti-amplification (out/in <= 1 per unproven source)', () => {
   });
 
   it('loopback: 32 real sockets against a running server', async (t) => {
-    const server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', log: () => {}, statsIntervalMs: 0 });
+    const server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', engine: { serverKey: TEST_SERVER_KEY }, log: () => {}, statsIntervalMs: 0 });
     const socks: dgram.Socket[] = [];
     try {
       const counts: { sent: number; received: number }[] = [];

@@ -9,11 +9,11 @@ import { decodeMessage, encode } from '../../src/codec.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import { MsgType } from '../../src/wire.ts';
 import { launchDiscoveryServers, type LabelledServerEvent } from '../../discovery/edge/launcher.ts';
-import { signedRegister } from './discovery-traffic.ts';
+import { TEST_SERVER_KEY, signedRegister } from './discovery-traffic.ts';
 
 test('launches three servers, merges their events labelled by port, and closes them', { timeout: 20_000 }, async () => {
   const lines: string[] = [];
-  const launched = await launchDiscoveryServers({ ports: [0, 0, 0], host: '127.0.0.1', statsIntervalMs: 0, log: (port, line) => lines.push(`[${port}] ${line}`) });
+  const launched = await launchDiscoveryServers({ ports: [0, 0, 0], host: '127.0.0.1', engine: { serverKey: TEST_SERVER_KEY }, statsIntervalMs: 0, log: (port, line) => lines.push(`[${port}] ${line}`) });
   const sock = dgram.createSocket('udp4');
   try {
     const ports = launched.servers.map((s) => s.port);

@@ -5,13 +5,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { decodeMessage, encode } from '../../src/codec.ts';
 import { MsgType, type Message, type MessageOf } from '../../src/wire.ts';
 import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { signedRegister } from './discovery-traffic.ts';
+import { verifyIntroduce } from '../../src/crypto/signed.ts';
+import { signedRegister, TEST_SERVER_KEY } from './discovery-traffic.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WAIT_MS = 3_000;
@@ -64,8 +68,11 @@ class Client {
 }
 
 /** Runs the CLI; resolves with exit code and output, killing it if it outlives `timeoutMs`. */
+/** Server key files of the CLI runs go here (default: the per-port file under $XDG_DATA_HOME/natter). */
+const DATA_HOME = mkdtempSync(join(tmpdir(), 'natter-data-'));
+
 function runCli(args: string[], opts: { timeoutMs?: number; onStdout?: (text: string, kill: () => void) => void } = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'discovery/edge/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'discovery/edge/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME } });
   let stdout = '';
   let stderr = '';
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);
@@ -93,7 +100,7 @@ describe('discovery server over loopback UDP', () => {
   });
 
   it('registers two clients, lists them, and introduces them to each other', async () => {
-    server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', log: (l) => lines.push(l), statsIntervalMs: 0 });
+    server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', engine: { serverKey: TEST_SERVER_KEY }, log: (l) => lines.push(l), statsIntervalMs: 0 });
     const port = server.port;
     const alice = await new Client().open();
     const bob = await new Client().open();
@@ -112,16 +119,25 @@ describe('discovery server over loopback UDP', () => {
     // Echo the tokens: the addresses are proven, the entries listed.
     alice.send({ t: MsgType.Heartbeat, id: idA, token: ra.token }, port);
     bob.send({ t: MsgType.Heartbeat, id: idB, token: rb.token }, port);
-    assert.equal((await alice.next(MsgType.Registered)).proven, true);
-    assert.equal((await bob.next(MsgType.Registered)).proven, true);
+    const pa = await alice.next(MsgType.Registered);
+    const pb = await bob.next(MsgType.Registered);
+    assert.equal(pa.proven, true);
+    assert.equal(pb.proven, true);
 
-    alice.send({ t: MsgType.ListPeers }, port);
+    alice.send({ t: MsgType.ListPeers, token: pa.token }, port);
     const list = await alice.next(MsgType.PeerList);
     assert.deepEqual(list.peers.map((p) => p.name).sort(), ['alice', 'bob']);
     assert.equal(list.total, 2);
 
-    bob.send({ t: MsgType.Connect, target: idA }, port);
+    bob.send({ t: MsgType.Connect, target: idA, token: pb.token }, port);
     const [toAlice, toBob] = await Promise.all([alice.next(MsgType.Introduce), bob.next(MsgType.Introduce)]);
+    // Signed by the server for each recipient (src/crypto/signed.ts), with its wall clock.
+    for (const [m, recipient] of [[toAlice, idA], [toBob, idB]] as const) {
+      assert.ok(verifyIntroduce(TEST_SERVER_KEY.publicKey, { recipient, peer: m.peer, candidates: m.candidates, ts: m.ts as number }, m.sig));
+      assert.ok(Math.abs((m.ts as number) - Date.now()) < 5_000);
+      delete m.ts;
+      delete m.sig;
+    }
     assert.deepEqual(toAlice, { t: MsgType.Introduce, peer: { id: idB, name: 'bob' }, candidates: [{ kind: 'public', addr: ['127.0.0.1', bob.port] }] });
     assert.deepEqual(toBob.peer, { id: idA, name: 'alice' });
     assert.deepEqual(toBob.candidates, [
@@ -130,7 +146,7 @@ describe('discovery server over loopback UDP', () => {
     ]);
 
     alice.send({ t: MsgType.Leave, id: idA, token: ra.token }, port);
-    bob.send({ t: MsgType.ListPeers, ver: list.ver }, port);
+    bob.send({ t: MsgType.ListPeers, ver: list.ver, token: pb.token }, port);
     const after = await bob.next(MsgType.PeerList);
     assert.deepEqual(after.peers.map((p) => p.name), ['bob']);
 
@@ -181,5 +197,27 @@ describe('discovery CLI', () => {
     assert.ok(sent, r.stdout + r.stderr);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /stopped/);
+  });
+
+  it('keeps its key in a 0600 file (--key, or per port under $XDG_DATA_HOME/natter) and prints it at start-up', async () => {
+    const startAndStop = (args: string[]) =>
+      runCli(['--host', '127.0.0.1', ...args], { onStdout: (text, kill) => text.includes('discovery server on UDP') && kill() });
+    const keyFile = join(DATA_HOME, 'mine', 'server.key');
+    const first = await startAndStop(['--port', '0', '--key', keyFile]);
+    const key = /key ([0-9a-f]{64});/.exec(first.stdout)?.[1];
+    assert.ok(key, first.stdout);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.equal(statSync(join(DATA_HOME, 'mine')).mode & 0o777, 0o700);
+    const again = await startAndStop(['--port', '0', '--key', keyFile]);
+    assert.ok(again.stdout.includes(`key ${key};`), 'the same key after a restart');
+    assert.ok(again.stdout.includes(`#${key}`), 'clients are told host:port#KEY');
+    // Without --key, a fixed port has its own default file.
+    const free = dgram.createSocket('udp4');
+    free.bind(0, '127.0.0.1');
+    await once(free, 'listening');
+    const port = free.address().port;
+    free.close();
+    const byPort = await startAndStop(['--port', String(port)]);
+    assert.equal(statSync(join(DATA_HOME, 'natter', `discovery-${port}.key`)).mode & 0o777, 0o600, byPort.stderr);
   });
 });

@@ -11,9 +11,12 @@ import { MsgType, type Endpoint, type MessageOf } from '../../src/wire.ts';
 
 export { seededRandom } from '../helpers/prng.ts';
 
-export function signedRegister(who: Identity, name: string, ts: number, lan: Endpoint[] = []): MessageOf<typeof MsgType.Register> {
-  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts });
-  return { t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts, sig: proof.signature };
+/** A fixed server key for tests: servers started with it accept registrations signed for it. */
+export const TEST_SERVER_KEY = Identity.fromSeed(new Uint8Array(32).fill(77)) as Identity;
+
+export function signedRegister(who: Identity, name: string, ts: number, lan: Endpoint[] = [], server: Uint8Array = TEST_SERVER_KEY.publicKey): MessageOf<typeof MsgType.Register> {
+  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts, server });
+  return { t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: server };
 }
 
 export class TrafficGenerator {

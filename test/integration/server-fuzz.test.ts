@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { after, test } from 'node:test';
 import { startDiscoveryServer, type DiscoveryServer } from '../../discovery/edge/server.ts';
 import { HeadlessClient, type HeadlessEvent as Event } from '../helpers/headless-client.ts';
-import { TrafficGenerator, seededRandom } from './discovery-traffic.ts';
+import { TrafficGenerator, seededRandom, TEST_SERVER_KEY } from './discovery-traffic.ts';
 
 const DATAGRAMS = 100_000;
 const SOCKETS = 16;
@@ -29,7 +29,7 @@ after(async () => {
 const sees = (name: string) => (e: Event) => e.event === 'peers' && (e.peers as { name: string }[]).some((p) => p.name === name);
 
 test('100,000 hostile datagrams: the server stays up, bounded, and keeps serving two clients', { timeout: 90_000 }, async (t) => {
-  server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', log: () => {}, statsIntervalMs: 0 });
+  server = await startDiscoveryServer({ port: 0, host: '127.0.0.1', engine: { serverKey: TEST_SERVER_KEY }, log: () => {}, statsIntervalMs: 0 });
   const port = server.port;
   const alice = HeadlessClient.start('alice', [port], { env: CLIENT_ENV });
   const bob = HeadlessClient.start('bob', [port], { env: CLIENT_ENV });

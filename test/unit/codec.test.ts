@@ -69,9 +69,12 @@ test('malformed datagrams are rejected with a reason', () => {
     { t: MsgType.Ping, cid: 1, extra: 1 }, // unknown key
     { t: MsgType.Register, id: 'XYZ', name: 'a', lan: [], ...signed }, // id not lowercase hex
     { t: MsgType.Register, id, name: '', lan: [], ...signed },
-    { t: MsgType.Register, id, name: 'x'.repeat(33), lan: [], ...signed },
-    { t: MsgType.Register, id, name: 'evil\u001b[2J', lan: [], ...signed }, // control characters
-    { t: MsgType.Register, id, name: 'a\u202ebc', lan: [], ...signed }, // bidi override
+    { t: MsgType.Register, id, name: 'x'.repeat(129), lan: [], ...signed }, // a proposed name is bounded (the server answers BAD_NAME below that)
+    { t: MsgType.Punch, from: id, name: 'x'.repeat(33), cid: 1 },
+    { t: MsgType.Punch, from: id, name: 'evil\u001b[2J', cid: 1 }, // control characters
+    { t: MsgType.Punch, from: id, name: 'a\u202ebc', cid: 1 }, // bidi override
+    { t: MsgType.Punch, from: id, name: 'bob\u200b', cid: 1 }, // zero-width: not a valid name
+    { t: MsgType.Punch, from: id, name: 'ｂｏｂ', cid: 1 }, // not NFKC-normalised
     { t: MsgType.Register, id, name: 'a', lan: [['1.2.3.4', 70000]], ...signed },
     { t: MsgType.Register, id, name: 'a', lan: [['1.2.3.4', 1], ['1.2.3.4', 2], ['1.2.3.4', 3], ['1.2.3.4', 4], ['1.2.3.4', 5]], ...signed },
     { t: MsgType.Register, id, name: 'a', lan: [['not an ip', 1]], ...signed },

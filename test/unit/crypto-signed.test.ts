@@ -18,7 +18,8 @@ describe('canonical CBOR', () => {
 
 describe('signed registrations', () => {
   const alice = Identity.generate();
-  const claim: RegistrationClaim = { id: alice.id, name: 'alice', lan: [['192.168.1.5', 4000]], timestamp: 1_700_000_000_000 };
+  const server = Identity.generate().publicKey;
+  const claim: RegistrationClaim = { id: alice.id, name: 'alice', lan: [['192.168.1.5', 4000]], timestamp: 1_700_000_000_000, server };
   const now = claim.timestamp + 500;
 
   it('verifies a fresh registration by the key its id derives from', () => {
@@ -32,6 +33,8 @@ describe('signed registrations', () => {
     assert.equal(verifyRegistration({ ...claim, name: 'mallory' }, proof, now), 'bad-signature');
     assert.equal(verifyRegistration({ ...claim, lan: [['10.0.0.9', 4000]] }, proof, now), 'bad-signature');
     assert.equal(verifyRegistration({ ...claim, timestamp: claim.timestamp + 1 }, proof, now), 'bad-signature');
+    // Bound to its server: the same registration is not valid for another server's key.
+    assert.equal(verifyRegistration({ ...claim, server: Identity.generate().publicKey }, proof, now), 'bad-signature');
     const mallory = Identity.generate();
     assert.equal(verifyRegistration(claim, signRegistration(mallory, claim), now), 'id-mismatch');
     assert.equal(verifyRegistration({ ...claim, id: mallory.id }, { publicKey: mallory.publicKey, signature: proof.signature }, now), 'bad-signature');
@@ -50,6 +53,6 @@ describe('signed registrations', () => {
 
   it('signs exactly the documented bytes', () => {
     const bytes = registrationBytes(claim, alice.publicKey);
-    assert.deepEqual(bytes, encodeCanonical(['natter-register-v1', claim.id, 'alice', [['192.168.1.5', 4000]], claim.timestamp, alice.publicKey]));
+    assert.deepEqual(bytes, encodeCanonical(['natter-register-v2', claim.id, 'alice', [['192.168.1.5', 4000]], claim.timestamp, alice.publicKey, server]));
   });
 });

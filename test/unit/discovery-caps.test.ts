@@ -8,13 +8,13 @@ import { describe, it } from 'node:test';
 import { decodeMessage, encode } from '../../src/codec.ts';
 import { INTRODUCTIONS_PER_TARGET_BURST, MAX_IDS_PER_IP, RELAY_CONSENT_MS } from '../../src/constants.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { signRegistration } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
 import { candidatesOf, DiscoveryServerEngine, type ServerEngineOptions } from '../../discovery/core/server-engine.ts';
 import { IpCaps, ipKey } from '../../discovery/core/ip-caps.ts';
 import { RelayConsent } from '../../discovery/core/relay-consent.ts';
 import type { RegistryEntry } from '../../discovery/core/registry.ts';
 import { capsFromFlags } from '../../discovery/edge/cli-args.ts';
+import { signedRegister, TEST_SERVER_KEY } from '../integration/discovery-traffic.ts';
 
 type Out = { to: Endpoint; msg: Message };
 
@@ -32,7 +32,7 @@ function ident(n: number): Identity {
 }
 
 function engineWith(options: ServerEngineOptions = {}): DiscoveryServerEngine {
-  return new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), timings: { registryEntryTtlMs: 3_600_000 }, ...options });
+  return new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), serverKey: TEST_SERVER_KEY, timings: { registryEntryTtlMs: 3_600_000 }, ...options });
 }
 
 function drain(engine: DiscoveryServerEngine): Out[] {
@@ -43,8 +43,7 @@ function drain(engine: DiscoveryServerEngine): Out[] {
 
 /** Register and echo the token; returns what the server answered to the echo. */
 function join(engine: DiscoveryServerEngine, who: Identity, name: string, from: Endpoint, now: number, lan: Endpoint[] = []): Out[] {
-  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: now });
-  engine.receive(encode({ t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts: now, sig: proof.signature }), from, now);
+  engine.receive(encode(signedRegister(who, name, now, lan)), from, now);
   const registered = drain(engine).find((o) => o.msg.t === MsgType.Registered);
   if (!registered || registered.msg.t !== MsgType.Registered) return [];
   engine.receive(encode({ t: MsgType.Heartbeat, id: who.id, token: registered.msg.token }), from, now);

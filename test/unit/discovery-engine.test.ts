@@ -8,7 +8,7 @@ import { encode as cborEncode } from 'cbor-x';
 import { decodeMessage, encode } from '../../src/codec.ts';
 import { HEARTBEAT_BURST, MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, REGISTER_BURST, REGISTRY_ENTRY_TTL_MS, SERVER_SWEEP_INTERVAL_MS, SOURCE_BURST } from '../../src/constants.ts';
 import { Identity } from '../../src/crypto/identity.ts';
-import { signRegistration } from '../../src/crypto/signed.ts';
+import { signRegistration, verifyIntroduce, verifyRegistered } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { DiscoveryServerEngine, type ServerEvent } from '../../discovery/core/server-engine.ts';
 import { SignedRegistrations } from '../../discovery/core/register-auth.ts';
@@ -24,13 +24,16 @@ const idB = bob.id;
 
 type Out = { to: Endpoint; msg: Message; size: number };
 
+/** The key of the servers these tests run (registrations name it). */
+const serverKey = Identity.fromSeed(new Uint8Array(32).fill(77)) as Identity;
+
 function newEngine(): DiscoveryServerEngine {
-  return new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9) });
+  return new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), serverKey });
 }
 
-function register(who: Identity, name: string, ts: number, lan: Endpoint[] = []): MessageOf<typeof MsgType.Register> {
-  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts });
-  return { t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts, sig: proof.signature };
+function register(who: Identity, name: string, ts: number, lan: Endpoint[] = [], server: Uint8Array = serverKey.publicKey): MessageOf<typeof MsgType.Register> {
+  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: ts, server });
+  return { t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: server };
 }
 
 function drain(engine: DiscoveryServerEngine): Out[] {
@@ -154,6 +157,12 @@ describe('DiscoveryServerEngine: registration', () => {
     assert.equal(only(drain(engine), MsgType.Registered).msg.proven, true);
     assert.deepEqual(events(engine), [{ type: 'rename', peer: { id: idA, name: 'alicia', observed: A }, previousName: 'alice' }]);
     engine.receive(encode(register(carol, 'carol', 200)), A, 200);
+    // Carol would take alice's address: only once her token comes back from it.
+    const pending = only(drain(engine), MsgType.Registered).msg;
+    assert.equal(pending.proven, undefined);
+    assert.deepEqual(events(engine), []);
+    assert.equal(engine.registry.byEndpoint(A)?.name, 'alicia');
+    engine.receive(encode({ t: MsgType.Heartbeat, id: carol.id, token: pending.token }), A, 200);
     drain(engine);
     assert.deepEqual(events(engine).map((e) => [e.type, e.peer.name]), [
       ['leave', 'alicia'],
@@ -177,7 +186,7 @@ describe('DiscoveryServerEngine: registration', () => {
 
   it('keeps refusing a replayed Register while listed, after a move, and after the entry is gone', () => {
     const auth = new SignedRegistrations();
-    const engine = new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), authorizer: auth });
+    const engine = new DiscoveryServerEngine({ wallClock: (now) => now, tokenSecret: new Uint8Array(32).fill(9), authorizer: auth, serverKey });
     const tokenA = join(engine, alice, 'alice', A, 0);
     assert.equal(auth.tracked, 0, 'a listed id keeps its replay record with its entry');
     const first = encode(register(alice, 'alice', 0));
@@ -208,12 +217,21 @@ describe('DiscoveryServerEngine: registration', () => {
 
 describe('DiscoveryServerEngine: lists, introductions, relays', () => {
   it('introduces both peers at once, each with the other’s observed endpoint and labelled LAN candidates', () => {
-    const { engine } = withTwoPeers();
-    engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
+    const { engine, tokenA } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.Connect, target: idB, token: tokenA }), A, 100);
     const outs = drain(engine);
     assert.equal(outs.length, 2);
     const toA = outs.find((o) => o.to[0] === A[0] && o.to[1] === A[1]);
     const toB = outs.find((o) => o.to[0] === B[0] && o.to[1] === B[1]);
+    // Each is signed by the server for its recipient, with the server's clock (here: `now`).
+    for (const [o, recipient] of [[toA, idA], [toB, idB]] as const) {
+      const m = o?.msg as MessageOf<typeof MsgType.Introduce>;
+      assert.equal(m.ts, 100);
+      assert.ok(verifyIntroduce(serverKey.publicKey, { recipient, peer: m.peer, candidates: m.candidates, ts: 100 }, m.sig), 'signed for its recipient');
+      assert.ok(!verifyIntroduce(serverKey.publicKey, { recipient: recipient === idA ? idB : idA, peer: m.peer, candidates: m.candidates, ts: 100 }, m.sig), 'for nobody else');
+      delete m.ts;
+      delete m.sig;
+    }
     assert.deepEqual(toA?.msg, { t: MsgType.Introduce, peer: { id: idB, name: 'bob' }, candidates: [{ kind: 'public', addr: B }] });
     // Alice's LAN list repeats her public endpoint: it appears once, as public.
     assert.deepEqual(toB?.msg, {
@@ -240,24 +258,24 @@ describe('DiscoveryServerEngine: lists, introductions, relays', () => {
   });
 
   it('lists peers and says "unchanged" for a current version', () => {
-    const { engine } = withTwoPeers();
-    engine.receive(encode({ t: MsgType.ListPeers }), A, 100);
+    const { engine, tokenA } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenA }), A, 100);
     const list = only(drain(engine), MsgType.PeerList).msg;
     assert.deepEqual(list.peers.map((p) => p.name).sort(), ['alice', 'bob']);
     assert.equal(list.total, 2);
-    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 200);
+    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver, token: tokenA }), A, 200);
     assert.deepEqual(only(drain(engine), MsgType.PeerList).msg, { t: MsgType.PeerList, ver: list.ver, peers: [], unchanged: true, total: 2 });
     join(engine, carol, 'carol', STRANGER, 300);
-    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver }), A, 400);
+    engine.receive(encode({ t: MsgType.ListPeers, ver: list.ver, token: tokenA }), A, 400);
     assert.equal(only(drain(engine), MsgType.PeerList).msg.peers.length, 3);
   });
 
   it('rate-limits Connect per identity, so introductions cannot be aimed as a flood', () => {
-    const { engine } = withTwoPeers();
-    for (let i = 0; i < 100; i++) engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
+    const { engine, tokenA } = withTwoPeers();
+    for (let i = 0; i < 100; i++) engine.receive(encode({ t: MsgType.Connect, target: idB, token: tokenA }), A, 100);
     assert.equal(drain(engine).length, 2 * 20, 'the burst of 20, two Introduces each');
     assert.equal(engine.stats().drops['connect-rate-limited'], 80);
-    engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 1_100);
+    engine.receive(encode({ t: MsgType.Connect, target: idB, token: tokenA }), A, 1_100);
     assert.equal(drain(engine).length, 2, 'refilled after a second');
   });
 
@@ -284,11 +302,11 @@ describe('DiscoveryServerEngine: lists, introductions, relays', () => {
 
 describe('DiscoveryServerEngine: rate limits and bounds', () => {
   it('limits every request per source endpoint: a flooding source does not starve another', () => {
-    const { engine } = withTwoPeers();
-    for (let i = 0; i < 1_000; i++) engine.receive(encode({ t: MsgType.ListPeers }), A, 1_000);
+    const { engine, tokenA, tokenB } = withTwoPeers();
+    for (let i = 0; i < 1_000; i++) engine.receive(encode({ t: MsgType.ListPeers, token: tokenA }), A, 1_000);
     assert.equal(drain(engine).length, SOURCE_BURST);
     assert.equal(engine.stats().drops['source-rate-limited'], 1_000 - SOURCE_BURST);
-    engine.receive(encode({ t: MsgType.ListPeers }), B, 1_000);
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenB }), B, 1_000);
     assert.equal(only(drain(engine), MsgType.PeerList).to, B, 'bob is served');
   });
 
@@ -356,5 +374,71 @@ describe('DiscoveryServerEngine: rate limits and bounds', () => {
     assert.deepEqual(drain(engine), []);
     assert.equal(engine.registry.size, 2, 'nothing joined or left');
     assert.equal(engine.stats().drops['internal-error'], undefined, 'no datagram reached the catch-all');
+  });
+});
+
+describe('DiscoveryServerEngine: bound to its key', () => {
+  it('signs its answer to a Register with its key, over the client’s registration signature', () => {
+    const engine = newEngine();
+    const reg = register(alice, 'alice', 0);
+    engine.receive(encode(reg), A, 0);
+    const reply = only(drain(engine), MsgType.Registered).msg;
+    assert.ok(verifyRegistered(serverKey.publicKey, { registerSig: reg.sig, observed: reply.observed, token: reply.token }, reply.ssig));
+    assert.ok(!verifyRegistered(Identity.generate().publicKey, { registerSig: reg.sig, observed: reply.observed, token: reply.token }, reply.ssig));
+  });
+
+  it('refuses a Register made for another server (a replay) with WRONG_SERVER and its own key; a keyless one learns the key', () => {
+    const engine = newEngine();
+    const elsewhere = Identity.generate().publicKey;
+    engine.receive(encode(register(bob, 'bob', 0, [], elsewhere)), STRANGER, 0);
+    const refusal = only(drain(engine), MsgType.ServerError);
+    assert.equal(refusal.msg.code, 'WRONG_SERVER');
+    assert.deepEqual([...(refusal.msg.key ?? [])], [...serverKey.publicKey]);
+    const { srv: _srv, ...keyless } = register(bob, 'bob', 1);
+    engine.receive(encode(keyless), B, 1);
+    assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'WRONG_SERVER');
+    assert.equal(engine.registry.size, 0);
+    assert.equal(engine.stats().tracked.pending, 0, 'nothing is held for a refused registration');
+    assert.equal(engine.stats().drops['register-wrong-server'], 1);
+    assert.equal(engine.stats().drops['register-no-server-key'], 1);
+  });
+
+  it('answers a name that is not valid and normalised with BAD_NAME, and keeps only LAN-range candidates', () => {
+    const engine = newEngine();
+    for (const name of ['bob\u200b', 'ｂｏｂ', ' bob', 'a\u202eb']) {
+      engine.receive(encode(register(bob, name, 0)), B, 0);
+      assert.equal(only(drain(engine), MsgType.ServerError).msg.code, 'BAD_NAME', JSON.stringify(name));
+    }
+    join(engine, carol, 'carol', B, 10, [['10.0.0.7', 1], ['8.8.8.8', 53], ['224.0.0.1', 5], ['127.0.0.1', 9]]);
+    assert.deepEqual(engine.registry.get(carol.id)?.lan, [['10.0.0.7', 1], ['127.0.0.1', 9]]);
+  });
+
+  it('a Register that would take a listed address (a spoofed source) only earns a token sent to that address', () => {
+    const { engine } = withTwoPeers();
+    events(engine);
+    // Signed by the attacker's own key, "from" bob's address: bob gets the Registered (small), nobody moves.
+    engine.receive(encode(register(carol, 'bob', 100)), B, 100);
+    const outs = drain(engine);
+    assert.equal(outs.length, 1);
+    assert.deepEqual(outs[0]!.to, B);
+    assert.equal((outs[0]!.msg as MessageOf<typeof MsgType.Registered>).proven, undefined);
+    assert.equal(engine.registry.byEndpoint(B)?.id, idB, 'bob keeps his address');
+    assert.equal(engine.registry.get(carol.id), undefined);
+    assert.deepEqual(events(engine), []);
+    // And alice's id registered from a new address does not move her until proven there.
+    engine.receive(encode(register(alice, 'alice', 110)), STRANGER, 110);
+    drain(engine);
+    assert.deepEqual(engine.registry.get(idA)?.observed, A);
+  });
+
+  it('answers ListPeers and Connect only with the address token of the entry listed at the source', () => {
+    const { engine, tokenA, tokenB } = withTwoPeers();
+    engine.receive(encode({ t: MsgType.ListPeers }), A, 100); // spoofed from alice's address: no token
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenB }), A, 100); // bob's token, alice's address
+    engine.receive(encode({ t: MsgType.Connect, target: idB }), A, 100);
+    assert.deepEqual(drain(engine), [], 'nothing is sent to alice (or bob) for a request without proof');
+    assert.equal(engine.stats().drops['request-bad-token'], 3);
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenA }), A, 100);
+    assert.equal(only(drain(engine), MsgType.PeerList).to, A);
   });
 });

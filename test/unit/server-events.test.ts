@@ -36,8 +36,9 @@ function events(engine: DiscoveryServerEngine): ServerEvent[] {
 
 /** A signed Register and the token echoed from the same address: returns the token. */
 function join(engine: DiscoveryServerEngine, who: Identity, name: string, from: Endpoint, now: number, lan: Endpoint[] = []): Uint8Array {
-  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: now });
-  engine.receive(encode({ t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts: now, sig: proof.signature }), from, now);
+  const server = engine.serverKey.publicKey;
+  const proof = signRegistration(who, { id: who.id, name, lan, timestamp: now, server });
+  engine.receive(encode({ t: MsgType.Register, id: who.id, name, lan, pk: proof.publicKey, ts: now, sig: proof.signature, srv: server }), from, now);
   const first = replies(engine).find((m) => m.t === MsgType.Registered);
   assert.ok(first && first.t === MsgType.Registered);
   engine.receive(encode({ t: MsgType.Heartbeat, id: who.id, token: first.token }), from, now);
@@ -60,9 +61,9 @@ describe('server events', () => {
     join(engine, alice, 'alicia', A, 100);
     assert.deepEqual(events(engine), [{ type: 'rename', peer: peer(alice, 'alicia', A), previousName: 'alice' }]);
     const moved: Endpoint = ['203.0.113.10', 40001];
-    join(engine, alice, 'alicia', moved, 200);
+    const tokenAt = join(engine, alice, 'alicia', moved, 200);
     assert.deepEqual(events(engine), [{ type: 'endpoint', peer: peer(alice, 'alicia', moved), previous: A }]);
-    engine.receive(encode({ t: MsgType.Connect, target: bob.id }), moved, 300);
+    engine.receive(encode({ t: MsgType.Connect, target: bob.id, token: tokenAt }), moved, 300);
     assert.equal(replies(engine).length, 2);
     assert.deepEqual(events(engine), [{ type: 'introduction', from: peer(alice, 'alicia', moved), to: peer(bob, 'bob', B) }]);
     const tokenMoved = join(engine, alice, 'alicia', moved, 400);
@@ -143,15 +144,15 @@ describe('server events', () => {
 
   it('snapshots every entry with endpoint, LAN candidates, NAT guess, since and lastSeen, plus counters', () => {
     const engine = newEngine();
-    join(engine, alice, 'alice', A, 100, [A, ['10.0.0.2', 40000]]); // seen at its own address: no NAT
-    join(engine, bob, 'bob', B, 200, [['192.168.1.5', 50000]]);
-    engine.receive(encode({ t: MsgType.ListPeers }), B, 300);
+    join(engine, alice, 'alice', A, 100, [A, ['10.0.0.2', 40000]]); // a public address is no LAN candidate: dropped
+    const tokenB = join(engine, bob, 'bob', B, 200, [['192.168.1.5', 50000]]);
+    engine.receive(encode({ t: MsgType.ListPeers, token: tokenB }), B, 300);
     engine.receive(new Uint8Array([1]), STRANGER, 300);
     const snap = engine.snapshot();
     assert.deepEqual(
       snap.entries.sort((x, y) => x.name.localeCompare(y.name)),
       [
-        { id: alice.id, name: 'alice', observed: A, lan: [A, ['10.0.0.2', 40000]], nat: 'none', since: 100, lastSeen: 100 },
+        { id: alice.id, name: 'alice', observed: A, lan: [['10.0.0.2', 40000]], nat: 'unknown', since: 100, lastSeen: 100 },
         { id: bob.id, name: 'bob', observed: B, lan: [['192.168.1.5', 50000]], nat: 'unknown', since: 200, lastSeen: 200 },
       ],
     );
