@@ -9,7 +9,9 @@ import { describe, test } from 'node:test';
 import type { Conversation } from '../../client/core/conversation.ts';
 import { decode, encode } from '../../src/codec.ts';
 import type { Engine } from '../../src/net/transport.ts';
-import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
+import { MsgType, type Candidate, type Endpoint, type Message } from '../../src/wire.ts';
+import { signIntroduce } from '../../src/crypto/signed.ts';
+import type { DiscoveryServerEngine } from '../../discovery/core/server-engine.ts';
 import { SERVERS, connectPair } from '../helpers/sim-clients.ts';
 
 const ATTACKER: Endpoint = ['198.51.100.66', 6666];
@@ -74,7 +76,17 @@ function setup() {
       assert.deepEqual(c.of('failed'), []);
     }
   };
-  return { ...w, attacker, convA, convB, unchanged };
+  /**
+   * An Introduce as a malicious server sends it: signed with that server's own key for its
+   * recipient, so the client takes it as authentic (an unsigned one is dropped before any rule
+   * of the conversation is reached, which would prove nothing here).
+   */
+  const fromServer = (server: number, recipient: string, peer: { id: string; name: string }, candidates: Candidate[]): Message => {
+    const ts = w.net.now;
+    const key = (w.servers[server] as DiscoveryServerEngine).serverKey;
+    return { t: MsgType.Introduce, peer, candidates, ts, sig: signIntroduce(key, { recipient, peer, candidates, ts }) };
+  };
+  return { ...w, attacker, convA, convB, unchanged, fromServer };
 }
 
 describe('a session changes only on authenticated evidence (simulated)', () => {
@@ -128,7 +140,7 @@ describe('a session changes only on authenticated evidence (simulated)', () => {
 
   test('an Introduce from a malicious server only gets its candidates probed, never adopted', () => {
     const s = setup();
-    const intro: Message = { t: MsgType.Introduce, peer: { id: s.b.id, name: 'bob-renamed' }, candidates: [{ kind: 'public', addr: ATTACKER }] };
+    const intro = s.fromServer(0, s.a.id, { id: s.b.id, name: 'bob-renamed' }, [{ kind: 'public', addr: ATTACKER }]);
     // Accepted as authentic: it comes from a server's address (a malicious server).
     s.a.client.engine.receive(encode(intro), SERVERS[0] as Endpoint, s.net.now);
     s.net.flush();
@@ -146,7 +158,7 @@ describe('a session changes only on authenticated evidence (simulated)', () => {
     const s = setup();
     const before = s.a.client.engine.dropCounts()['candidate-refused'] ?? 0;
     const bad: Endpoint[] = [['198.51.100.66', 6666], ['224.0.0.251', 5353], ['255.255.255.255', 9], ['0.0.0.0', 7]];
-    const lan = { t: MsgType.Introduce, peer: { id: 'ab'.repeat(32), name: 'carol' }, candidates: bad.map((addr) => ({ kind: 'lan' as const, addr })) } satisfies Message;
+    const lan = s.fromServer(0, s.a.id, { id: 'ab'.repeat(32), name: 'carol' }, bad.map((addr) => ({ kind: 'lan' as const, addr })));
     s.a.client.engine.receive(encode(lan), SERVERS[0] as Endpoint, s.net.now);
     assert.equal((s.a.client.engine.dropCounts()['candidate-refused'] ?? 0) - before, bad.length);
     s.net.flush();
@@ -156,7 +168,7 @@ describe('a session changes only on authenticated evidence (simulated)', () => {
     const t0 = s.net.now;
     for (let i = 0; i < 2_000; i++) {
       const id = i.toString(16).padStart(64, 'c');
-      const m: Message = { t: MsgType.Introduce, peer: { id, name: `p${i}` }, candidates: [{ kind: 'public', addr: ATTACKER }] };
+      const m = s.fromServer(i % 3, s.a.id, { id, name: `p${i}` }, [{ kind: 'public', addr: ATTACKER }]);
       s.a.client.engine.receive(encode(m), SERVERS[i % 3] as Endpoint, s.net.now);
       if (i % 100 === 99) {
         s.net.flush();

@@ -46,9 +46,16 @@ function join(engine: DiscoveryServerEngine, who: Identity, name: string, from: 
   engine.receive(encode(signedRegister(who, name, now, lan)), from, now);
   const registered = drain(engine).find((o) => o.msg.t === MsgType.Registered);
   if (!registered || registered.msg.t !== MsgType.Registered) return [];
+  tokens.set(`${from[0]}|${from[1]}`, registered.msg.token);
   engine.receive(encode({ t: MsgType.Heartbeat, id: who.id, token: registered.msg.token }), from, now);
-  return drain(engine);
+  const outs = drain(engine);
+  for (const o of outs) if (o.msg.t === MsgType.Registered) tokens.set(`${from[0]}|${from[1]}`, o.msg.token);
+  return outs;
 }
+
+/** The address token each joined endpoint holds (ListPeers and Connect must carry it). */
+const tokens = new Map<string, Uint8Array>();
+const tokenAt = (at: Endpoint): Uint8Array | undefined => tokens.get(`${at[0]}|${at[1]}`);
 
 const listed = (outs: Out[]): boolean => outs.some((o) => o.msg.t === MsgType.Registered && o.msg.proven === true);
 const errorCode = (outs: Out[]): string | undefined => outs.map((o) => o.msg).find((m) => m.t === MsgType.ServerError)?.code;
@@ -131,22 +138,22 @@ describe('introductions per target', () => {
       return at;
     });
     const toAlice = (outs: Out[]): number => outs.filter((o) => o.to[0] === '203.0.113.1' && o.msg.t === MsgType.Introduce).length;
-    for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), at, 1_000);
+    for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id, token: tokenAt(at) }), at, 1_000);
     assert.equal(toAlice(drain(engine)), INTRODUCTIONS_PER_TARGET_BURST);
     assert.equal(engine.stats().drops['connect-target-rate-limited'], 40 - INTRODUCTIONS_PER_TARGET_BURST);
-    for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), at, 2_000);
+    for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id, token: tokenAt(at) }), at, 2_000);
     assert.equal(toAlice(drain(engine)), 10, 'a second later: 10 more');
     // A peer alice herself asked for is introduced to her whatever the flood.
     const friend: Endpoint = ['203.0.113.3', 4000];
     join(engine, ident(98), 'friend', friend, 2_000);
-    engine.receive(encode({ t: MsgType.Connect, target: ident(98).id }), ['203.0.113.1', 4000], 2_000); // alice asks for her friend
+    engine.receive(encode({ t: MsgType.Connect, target: ident(98).id, token: tokenAt(['203.0.113.1', 4000]) }), ['203.0.113.1', 4000], 2_000); // alice asks for her friend
     drain(engine);
-    for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), at, 2_000);
-    engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), friend, 2_000);
+    for (const at of requesters) engine.receive(encode({ t: MsgType.Connect, target: ident(0).id, token: tokenAt(at) }), at, 2_000);
+    engine.receive(encode({ t: MsgType.Connect, target: ident(0).id, token: tokenAt(friend) }), friend, 2_000);
     assert.equal(drain(engine).filter((o) => o.to[0] === friend[0] && o.msg.t === MsgType.Introduce).length, 1, 'the friend is introduced');
     // Another target has its own allowance.
     join(engine, ident(99), 'carol', ['203.0.113.2', 4000], 2_000);
-    engine.receive(encode({ t: MsgType.Connect, target: ident(99).id }), requesters[0] as Endpoint, 2_000);
+    engine.receive(encode({ t: MsgType.Connect, target: ident(99).id, token: tokenAt(requesters[0] as Endpoint) }), requesters[0] as Endpoint, 2_000);
     assert.equal(drain(engine).length, 2);
   });
 });
@@ -177,7 +184,7 @@ describe('relay consent', () => {
 
   it('relays between two peers who both asked (a Connect on one side, relay attempts on the other), and stops a minute after one stops asking', () => {
     const engine = three();
-    engine.receive(encode({ t: MsgType.Connect, target: ident(1).id }), A, 1_000); // alice asks for bob
+    engine.receive(encode({ t: MsgType.Connect, target: ident(1).id, token: tokenAt(A) }), A, 1_000); // alice asks for bob
     drain(engine);
     assert.deepEqual(relay(engine, A, 1, 1_100), [], 'bob has not asked for alice yet');
     assert.equal(relay(engine, B, 0, 1_200).length, 1, 'bob relays to alice: alice asked');
@@ -191,8 +198,8 @@ describe('relay consent', () => {
   it('caps what one target receives from all consenting senders together', () => {
     const engine = three({ relayTargetRatePerS: 5, relayTargetBurst: 10 });
     for (const from of [B, M]) {
-      engine.receive(encode({ t: MsgType.Connect, target: ident(0).id }), from, 500);
-      engine.receive(encode({ t: MsgType.Connect, target: from === B ? ident(1).id : ident(2).id }), A, 500);
+      engine.receive(encode({ t: MsgType.Connect, target: ident(0).id, token: tokenAt(from) }), from, 500);
+      engine.receive(encode({ t: MsgType.Connect, target: from === B ? ident(1).id : ident(2).id, token: tokenAt(A) }), A, 500);
     }
     drain(engine);
     let got = 0;

@@ -280,9 +280,9 @@ describe('DiscoveryServerEngine: lists, introductions, relays', () => {
   });
 
   it('relays opaque bytes between registered peers, rate-limited per identity', () => {
-    const { engine } = withTwoPeers();
+    const { engine, tokenB } = withTwoPeers();
     const data = new Uint8Array([1, 2, 3]);
-    engine.receive(encode({ t: MsgType.Connect, target: idA }), B, 900); // bob asked for alice: the relay may carry alice's datagrams to him
+    engine.receive(encode({ t: MsgType.Connect, target: idA, token: tokenB }), B, 900); // bob asked for alice: the relay may carry alice's datagrams to him
     drain(engine);
     engine.receive(encode({ t: MsgType.Relay, to: idB, data }), A, 1_000);
     const fwd = only(drain(engine), MsgType.Relayed);

@@ -81,8 +81,8 @@ describe('server events', () => {
   it('relay_start on the first relayed datagram of a pair, relay_stop once it is idle', () => {
     const engine = new DiscoveryServerEngine({ tokenSecret: new Uint8Array(32).fill(9), timings: { registryEntryTtlMs: 3_600_000 } });
     join(engine, alice, 'alice', A, 0);
-    join(engine, bob, 'bob', B, 0);
-    engine.receive(encode({ t: MsgType.Connect, target: alice.id }), B, 900); // bob asked for alice (relay consent)
+    const tokenB = join(engine, bob, 'bob', B, 0);
+    engine.receive(encode({ t: MsgType.Connect, target: alice.id, token: tokenB }), B, 900); // bob asked for alice (relay consent)
     replies(engine);
     events(engine);
     const data = new Uint8Array([1, 2, 3]);
