@@ -5,7 +5,7 @@
 
 // ---- wire ----
 /** Bumped on any incompatible change; datagrams of another version are dropped and counted. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2; // 2: registrations name the server; signed Registered and Introduce; path checks
 /** QUIC's safe datagram size on any path (RFC 9000 §14): no IP fragmentation, ever. */
 export const MAX_DATAGRAM_BYTES = 1200;
 /** Names are for people; short enough for a peer list line and a status bar. */

@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
 import { NatterError } from '../../src/errors.ts';
 import { checkName } from '../../src/names.ts';
-import { lockIdentity } from '../../src/store/identity-lock.ts';
+import { lockIdentityWaiting } from '../../src/store/identity-lock.ts';
 import { timingsFromEnv } from '../../src/net/env-timings.ts';
 import { ChatClient } from './client.ts';
 import { runHeadless } from './headless.ts';
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   if (!loaded.ok) fail(`${loaded.message} (${loaded.path})`);
   const identity = loaded.identity;
   // One process per identity; the lock dies with its process, so kill -9 and restart works.
-  const lock = lockIdentity(`${loaded.path}.lock`);
+  const lock = await lockIdentityWaiting(`${loaded.path}.lock`);
   if (!lock.ok) fail(lock.message);
   process.once('exit', lock.release);
   if (loaded.created) process.stderr.write(`natter: created your identity key ${loaded.path} (fingerprint ${identity.fingerprint})\n`);

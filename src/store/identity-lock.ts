@@ -11,10 +11,33 @@ function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else — alive all the same.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** A process killed with -9 stays a zombie until its parent reaps it: it holds nothing any more. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // no /proc (not Linux): kill(pid, 0) said it lives
+  }
+}
+
+/**
+ * Takes the lock, waiting up to `waitMs` for a holder that is on its way out (a client that
+ * was just told to quit, or killed a moment ago) before saying the identity is in use.
+ */
+export async function lockIdentityWaiting(path: string, waitMs = 3_000): Promise<LockResult> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const result = lockIdentity(path);
+    if (result.ok || Date.now() >= deadline) return result;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -118,7 +118,7 @@ export class TrafficGenerator {
 
 /** Re-encodes a valid datagram with another type id (the body no longer matches). */
 function swapType(bytes: Uint8Array, t: number): Uint8Array {
-  // The envelope is { v: 1, t: N, ... }: cbor-x writes "t" then the small int right after.
+  // The envelope is { v: PROTOCOL_VERSION, t: N, ... }: cbor-x writes "t" then the small int right after.
   const out = Uint8Array.from(bytes);
   for (let i = 0; i + 2 < out.length; i++) {
     if (out[i] === 0x61 && out[i + 1] === 0x74 && out[i + 2]! < 0x18) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Encoder } from 'cbor-x';
 import { decode, encode } from '../../src/codec.ts';
-import { MAX_DATAGRAM_BYTES, MsgType, type Message } from '../../src/wire.ts';
+import { MAX_DATAGRAM_BYTES, MsgType, PROTOCOL_VERSION, type Message } from '../../src/wire.ts';
 import { seededRandom } from '../helpers/prng.ts';
 
 const id = 'ab'.repeat(16);
@@ -58,9 +58,9 @@ test('malformed datagrams are rejected with a reason', () => {
   assert.equal(reason(raw.encode([1, 2, 3])), 'not-a-map');
   assert.equal(reason(raw.encode('hello')), 'not-a-map');
   assert.equal(reason(raw.encode(new Map([['v', 1]]))), 'not-a-map');
-  assert.equal(reason(raw.encode({ v: 2, t: MsgType.Ping, cid: 1 })), 'bad-version');
-  assert.equal(reason(raw.encode({ v: 1, t: 99, cid: 1 })), 'unknown-type');
-  assert.equal(reason(raw.encode({ v: 1, t: '24', cid: 1 })), 'unknown-type');
+  assert.equal(reason(raw.encode({ v: PROTOCOL_VERSION + 1, t: MsgType.Ping, cid: 1 })), 'bad-version');
+  assert.equal(reason(raw.encode({ v: PROTOCOL_VERSION, t: 99, cid: 1 })), 'unknown-type');
+  assert.equal(reason(raw.encode({ v: PROTOCOL_VERSION, t: '24', cid: 1 })), 'unknown-type');
   const shapes: Record<string, unknown>[] = [
     { t: MsgType.Ping }, // missing field
     { t: MsgType.Ping, cid: -1 },
@@ -83,17 +83,17 @@ test('malformed datagrams are rejected with a reason', () => {
     { t: MsgType.Ack, cid: 1, cum: 0, sack: Array.from({ length: 17 }, () => [1, 2]) },
     { t: MsgType.Introduce, peer: { id, name: 'b' }, candidates: [{ kind: 'relay', addr: ['1.2.3.4', 1] }] },
   ];
-  for (const { t, ...body } of shapes) assert.equal(reason(raw.encode({ v: 1, t, ...body })), 'bad-shape', JSON.stringify({ t, ...body }));
+  for (const { t, ...body } of shapes) assert.equal(reason(raw.encode({ v: PROTOCOL_VERSION, t, ...body })), 'bad-shape', JSON.stringify({ t, ...body }));
 });
 
 test('CBOR tags that decode to non-plain values are rejected', () => {
-  const withTag = (tag: number, inner: number[]) => Buffer.from([0xa3, 0x61, 0x76, 0x01, 0x61, 0x74, 0x18, 24, 0x63, 0x63, 0x69, 0x64, 0xd8, tag, ...inner]);
+  const withTag = (tag: number, inner: number[]) => Buffer.from([0xa3, 0x61, 0x76, PROTOCOL_VERSION, 0x61, 0x74, 0x18, 24, 0x63, 0x63, 0x69, 0x64, 0xd8, tag, ...inner]);
   assert.equal(reason(withTag(1, [0x01])), 'bad-shape'); // epoch date
   assert.equal(reason(withTag(35, [0x61, 0x61])), 'bad-shape'); // RegExp
   assert.equal(reason(withTag(64, [0x41, 0x01])), 'bad-shape'); // typed array
   assert.equal(reason(withTag(258, [0x80]).subarray(0)), 'bad-shape'); // Set (tag 258 needs 2 bytes: rejected either way)
   // Plain encoder output still decodes: the helper above is well-formed.
-  assert.equal(reason(Buffer.from([0xa3, 0x61, 0x76, 0x01, 0x61, 0x74, 0x18, 24, 0x63, 0x63, 0x69, 0x64, 0x01])), 'accepted');
+  assert.equal(reason(Buffer.from([0xa3, 0x61, 0x76, PROTOCOL_VERSION, 0x61, 0x74, 0x18, 24, 0x63, 0x63, 0x69, 0x64, 0x01])), 'accepted');
 });
 
 test('random bytes never throw', () => {
