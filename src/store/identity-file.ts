@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fromHex, toHex } from '../crypto/bytes.ts';
 import { Identity, SEED_BYTES } from '../crypto/identity.ts';
+import { parseJsonObject } from './json-file.ts';
 
 export type IdentityErrorCode = 'IDENTITY_UNREADABLE' | 'IDENTITY_CORRUPT' | 'IDENTITY_INSECURE' | 'IDENTITY_UNWRITABLE';
 
@@ -86,14 +87,9 @@ export function serializeIdentity(identity: Identity): string {
 
 /** Parses an identity file; undefined if malformed or if the stored public key disagrees with the seed. */
 export function parseIdentity(text: string): Identity | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof doc !== 'object' || doc === null) return undefined;
-  const { format, type, seed, publicKey } = doc as Record<string, unknown>;
+  const doc = parseJsonObject(text);
+  if (!doc) return undefined;
+  const { format, type, seed, publicKey } = doc;
   if (format !== FORMAT || type !== 'ed25519') return undefined;
   const seedBytes = fromHex(seed, SEED_BYTES);
   const identity = seedBytes && Identity.fromSeed(seedBytes);

@@ -6,11 +6,11 @@
 // Version 1 files pinned keys by *name*; they are converted on read (the id is the hash of
 // the key), never refused or emptied, and written back as version 2 at the next change.
 
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fromHex, toHex } from '../crypto/bytes.ts';
 import { PUBLIC_KEY_BYTES, peerIdOf } from '../crypto/identity.ts';
 import { configDir, safeFileName } from './identity-file.ts';
+import { parseJsonObject, readOptional, writeJsonAtomically } from './json-file.ts';
 
 /** One pin as stored (the same shape as the core's PinRecord). */
 export interface StoredPin {
@@ -44,14 +44,10 @@ export class KnownPeersFile {
   /** Reads the file at `path`; a missing file holds no pins, a corrupt one is an error (never silently re-pinned). */
   static open(path: string): KnownPeersResult {
     const file = new KnownPeersFile(path);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, file, pins: [] };
-      return { ok: false, code: 'KNOWN_PEERS_CORRUPT', message: `cannot read ${path}: ${(err as Error).message}` };
-    }
-    const pins = parsePins(text);
+    const read = readOptional(path);
+    if (!read.ok) return { ok: false, code: 'KNOWN_PEERS_CORRUPT', message: read.message };
+    if (read.text === undefined) return { ok: true, file, pins: [] };
+    const pins = parsePins(read.text);
     if (!pins) return { ok: false, code: 'KNOWN_PEERS_CORRUPT', message: `${path} is not a natter known-peers file; fix or move it` };
     return { ok: true, file, pins };
   }
@@ -65,30 +61,15 @@ export class KnownPeersFile {
       if (p.verifiedAt !== undefined) entry.verifiedAt = p.verifiedAt;
       doc[peerIdOf(p.publicKey)] = entry;
     }
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, JSON.stringify({ format: FORMAT, peers: doc }, null, 2) + '\n', { mode: 0o600 });
-      chmodSync(tmp, 0o600);
-      renameSync(tmp, this.path); // atomic replace: a crash keeps the old pins
-      this.saveError = undefined;
-      return true;
-    } catch (err) {
-      this.saveError = `cannot write ${this.path}: ${(err as Error).message}`;
-      return false;
-    }
+    this.saveError = writeJsonAtomically(this.path, { format: FORMAT, peers: doc });
+    return this.saveError === undefined;
   }
 }
 
 function parsePins(text: string): StoredPin[] | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof doc !== 'object' || doc === null) return undefined;
-  const { format, peers } = doc as Record<string, unknown>;
+  const doc = parseJsonObject(text);
+  if (!doc) return undefined;
+  const { format, peers } = doc;
   if ((format !== FORMAT && format !== FORMAT_V1) || typeof peers !== 'object' || peers === null || Array.isArray(peers)) return undefined;
   const out: StoredPin[] = [];
   for (const [key, entry] of Object.entries(peers)) {

@@ -3,9 +3,9 @@
 // mode 0600 next to the known-peers file. The pins are data in the client core
 // (client/core/server-pins.ts); this module only reads and writes them, at the edge.
 
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { configDir, safeFileName } from './identity-file.ts';
+import { parseJsonObject, readOptional, writeJsonAtomically } from './json-file.ts';
 
 const FORMAT = 'natter-server-pins-v1';
 
@@ -25,43 +25,24 @@ export class ServerPinsFile {
   /** A missing file holds no pins; a corrupt one is an error (never silently re-pinned). */
   static open(path: string): ServerPinsResult {
     const file = new ServerPinsFile(path);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, file, pins: {} };
-      return { ok: false, code: 'SERVER_PINS_CORRUPT', message: `cannot read ${path}: ${(err as Error).message}` };
-    }
-    const pins = parse(text);
+    const read = readOptional(path);
+    if (!read.ok) return { ok: false, code: 'SERVER_PINS_CORRUPT', message: read.message };
+    if (read.text === undefined) return { ok: true, file, pins: {} };
+    const pins = parse(read.text);
     if (!pins) return { ok: false, code: 'SERVER_PINS_CORRUPT', message: `${path} is not a natter server-pins file; fix or move it` };
     return { ok: true, file, pins };
   }
 
   save(pins: ServerPinRecords): boolean {
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, JSON.stringify({ format: FORMAT, servers: pins }, null, 2) + '\n', { mode: 0o600 });
-      chmodSync(tmp, 0o600);
-      renameSync(tmp, this.path); // atomic replace: a crash keeps the old pins
-      this.saveError = undefined;
-      return true;
-    } catch (err) {
-      this.saveError = `cannot write ${this.path}: ${(err as Error).message}`;
-      return false;
-    }
+    this.saveError = writeJsonAtomically(this.path, { format: FORMAT, servers: pins });
+    return this.saveError === undefined;
   }
 }
 
 function parse(text: string): ServerPinRecords | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof doc !== 'object' || doc === null) return undefined;
-  const { format, servers } = doc as Record<string, unknown>;
+  const doc = parseJsonObject(text);
+  if (!doc) return undefined;
+  const { format, servers } = doc;
   if (format !== FORMAT || typeof servers !== 'object' || servers === null || Array.isArray(servers)) return undefined;
   const out: ServerPinRecords = Object.create(null) as ServerPinRecords;
   for (const [addr, key] of Object.entries(servers)) {
