@@ -11,15 +11,21 @@
 // Server keys (server-keys.ts, SSH's host keys): a Register names the key we expect (`srv`,
 // signed), so it is good at that server only; the server's Registered is signed with that
 // key, and nothing else a server sends is believed, nor is the server used, before one
-// verified.
+// verified. That Registered also carries our MAC key for the server (`mk`, sealed to our
+// identity key, under the signature): every later message from it (heartbeat replies,
+// PeerList, Relayed, ServerError) must carry a valid `mac` and a recent `ts` (server-mac.ts),
+// or it is dropped and counted. An error without a MAC (the server does not list us at this
+// address: a restart, a NAT rebinding, or a forger) is only a hint: while a heartbeat waits
+// for its answer it makes us register sooner, and changes nothing else.
 //
 // Bounds (a server is not trusted with our memory): peer-list-walk.ts.
 
-import { REGISTER_RETRY_MS, REGISTRATION_MAX_SKEW_MS } from '../../src/constants.ts';
-import { DropCounter, encode } from '../../src/codec.ts';
+import { REGISTER_MIN_BYTES, REGISTER_RETRY_MS, REGISTRATION_MAX_SKEW_MS } from '../../src/constants.ts';
+import { DropCounter, encode, encodedSize } from '../../src/codec.ts';
 import { SIGNATURE_BYTES } from '../../src/crypto/identity.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
+import { checkServerMac, openMacKey, type ServerMacVerdict } from '../../src/crypto/server-mac.ts';
 import { signRegistration, verifyIntroduce } from '../../src/crypto/signed.ts';
 import { endpointKey, sameEndpoint } from '../../src/address.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
@@ -49,6 +55,8 @@ export interface ServerState extends ServerKeyState, WalkState {
   heartbeatSentAt: number | undefined;
   /** When we last sent this server a signed Register (paces re-registration after refusals). */
   lastRegisterAt: number | undefined;
+  /** Our MAC key at this server (from its last signed Registered); undefined: it gave none. */
+  macKey: Uint8Array | undefined;
 }
 
 export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
@@ -112,6 +120,7 @@ export class DiscoveryClient {
       proven: false,
       heartbeatSentAt: undefined,
       lastRegisterAt: undefined,
+      macKey: undefined,
       walkPages: 0,
       listAsked: false,
     };
@@ -134,6 +143,14 @@ export class DiscoveryClient {
   believes(s: ServerState, msg: Message, now: number): boolean {
     if (msg.t !== MsgType.Introduce && msg.t !== MsgType.Relayed) return true;
     let ok = s.verified && s.key !== undefined;
+    if (ok && msg.t === MsgType.Relayed) {
+      // Before the inner datagram is even decoded: only the server that lists us relays to us.
+      const verdict = this.macVerdict(s, msg, now);
+      if (verdict !== 'ok') {
+        this.drops.add(verdict);
+        return false;
+      }
+    }
     if (ok && msg.t === MsgType.Introduce) {
       const fresh = msg.ts !== undefined && Math.abs(this.wallClock(now) - msg.ts) <= REGISTRATION_MAX_SKEW_MS;
       ok = fresh && verifyIntroduce(s.key as Uint8Array, { recipient: this.id, peer: msg.peer, candidates: msg.candidates, ts: msg.ts as number }, msg.sig);
@@ -261,7 +278,10 @@ export class DiscoveryClient {
     }
     const proof = signRegistration(this.identity, { id: this.id, name: this.name, lan, timestamp: ts, server: s.key });
     s.lastRegisterSig = proof.signature;
-    this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: s.key });
+    const msg: Message = { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: s.key };
+    // Padded so the server's answer (signed, with our sealed MAC key) fits what we sent it (1x rule).
+    const short = REGISTER_MIN_BYTES - encodedSize(msg);
+    this.sendTo(s.addr, short > 0 ? { ...msg, pad: new Uint8Array(short) } : msg);
   }
 
   private heartbeat(s: ServerState, now: number): void {
@@ -311,9 +331,18 @@ export class DiscoveryClient {
     const wasReachable = this.isReachable(server, now);
     if (msg.t === MsgType.Registered && msg.ssig) {
       if (!this.keys.checkSigned(server, msg)) return false;
+      server.macKey = msg.mk ? openMacKey(msg.mk, this.identity) : undefined;
+      if (msg.mk && !server.macKey) this.drops.add('server-mk-bad');
     } else if (!server.verified) {
       this.drops.add('server-unverified'); // nothing but a signed Registered is believed before one
       return false;
+    } else {
+      const verdict = this.macVerdict(server, msg, now);
+      if (verdict !== 'ok') {
+        this.drops.add(verdict);
+        if (verdict === 'server-mac-missing' && msg.t === MsgType.ServerError) this.errorHint(server, msg.code, now);
+        return false;
+      }
     }
     this.noteHeard(server, now);
     switch (msg.t) {
@@ -349,6 +378,22 @@ export class DiscoveryClient {
       default:
         return !wasReachable;
     }
+  }
+
+  /** 'ok' when `msg` carries a valid, recent MAC with our key at `s` (or `s` gave us no key). */
+  private macVerdict(s: ServerState, msg: Message, now: number): ServerMacVerdict {
+    if (!s.macKey) return 'ok';
+    return checkServerMac(s.macKey, msg, this.wallClock(now), REGISTRATION_MAX_SKEW_MS);
+  }
+
+  /**
+   * An error without a MAC: the server does not list us here (a restart, a NAT rebinding),
+   * or anyone sent it. While a heartbeat waits for its answer, register sooner (what an
+   * unanswered heartbeat leads to anyway); our token, listing and peers stay as they are.
+   */
+  private errorHint(s: ServerState, code: string, now: number): void {
+    if ((code !== 'NOT_REGISTERED' && code !== 'UNAUTHORIZED') || s.heartbeatSentAt === undefined) return;
+    s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + REGISTER_RETRY_MS));
   }
 
   /** The server refused a Register for its key: try the key it offered, or stop using a pinned server in doubt. */

@@ -49,6 +49,7 @@ import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
 import { Identity } from '../../src/crypto/identity.ts';
+import { clientMacKey, macMasterOf, withServerMac } from '../../src/crypto/server-mac.ts';
 import { signIntroduce } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { MemoryRegistry } from '../data/memory-registry.ts';
@@ -146,11 +147,19 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
       return { ...msg, ts, sig: signIntroduce(serverKey, { recipient, peer: msg.peer, candidates: msg.candidates, ts }) };
     };
     const isListed = (at: Endpoint): boolean => registry.byEndpoint(at) !== undefined;
-    const out = (this.out = new Outbox({ drops, sources, isListed, takeErrorReply: (now) => limits.takeErrorReply(now), signIntroduce: signedIntroduce }));
+    const macMaster = macMasterOf(serverKey);
+    const authenticate = (to: Endpoint, msg: Message): Message => {
+      // Recomputed per message (a keyed hash): a listed client costs no byte for its key.
+      const entry = registry.byEndpoint(to);
+      if (entry === undefined) return msg;
+      const key = clientMacKey(macMaster, entry.id, this.admission.keepsReplay ? registry.local.registeredAt(entry) : 0);
+      return withServerMac(key, msg, wallClock(this.lastNow));
+    };
+    const out = (this.out = new Outbox({ drops, sources, isListed, takeErrorReply: (now) => limits.takeErrorReply(now), signIntroduce: signedIntroduce, authenticate }));
     const caps = (this.caps = new ServerCaps(options));
     const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit, ipCaps: caps.ip, drops, out }));
     const tokens = new AddressTokens(options.tokenSecret);
-    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey });
+    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey, macMaster });
     this.introductions = new Introductions({ registry, limits, out, drops, emit, targets: caps.introductionTargets, consent: caps.consent });
     this.relay = new Relay({
       registry,
