@@ -25,12 +25,13 @@ import { DropCounter, encode, encodedSize } from '../../src/codec.ts';
 import { SIGNATURE_BYTES } from '../../src/crypto/identity.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
-import { checkServerMac, openMacKey, type ServerMacVerdict } from '../../src/crypto/server-mac.ts';
+import { openMacKey } from '../../src/crypto/server-mac.ts';
 import { signRegistration, verifyIntroduce } from '../../src/crypto/signed.ts';
 import { endpointKey, sameEndpoint } from '../../src/address.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
 import { ServerKeys, type DiscoveryNotice, type ServerKeyState } from './server-keys.ts';
 import { ServerPins } from './server-pins.ts';
+import { errorHint, macVerdict } from './server-mac-check.ts';
 import { startWalk, takePage, type WalkState } from './peer-list-walk.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
@@ -145,7 +146,7 @@ export class DiscoveryClient {
     let ok = s.verified && s.key !== undefined;
     if (ok && msg.t === MsgType.Relayed) {
       // Before the inner datagram is even decoded: only the server that lists us relays to us.
-      const verdict = this.macVerdict(s, msg, now);
+      const verdict = macVerdict(s, msg, this.wallClock(now));
       if (verdict !== 'ok') {
         this.drops.add(verdict);
         return false;
@@ -337,10 +338,10 @@ export class DiscoveryClient {
       this.drops.add('server-unverified'); // nothing but a signed Registered is believed before one
       return false;
     } else {
-      const verdict = this.macVerdict(server, msg, now);
+      const verdict = macVerdict(server, msg, this.wallClock(now));
       if (verdict !== 'ok') {
         this.drops.add(verdict);
-        if (verdict === 'server-mac-missing' && msg.t === MsgType.ServerError) this.errorHint(server, msg.code, now);
+        if (verdict === 'server-mac-missing' && msg.t === MsgType.ServerError) errorHint(server, msg.code, now);
         return false;
       }
     }
@@ -378,22 +379,6 @@ export class DiscoveryClient {
       default:
         return !wasReachable;
     }
-  }
-
-  /** 'ok' when `msg` carries a valid, recent MAC with our key at `s` (or `s` gave us no key). */
-  private macVerdict(s: ServerState, msg: Message, now: number): ServerMacVerdict {
-    if (!s.macKey) return 'ok';
-    return checkServerMac(s.macKey, msg, this.wallClock(now), REGISTRATION_MAX_SKEW_MS);
-  }
-
-  /**
-   * An error without a MAC: the server does not list us here (a restart, a NAT rebinding),
-   * or anyone sent it. While a heartbeat waits for its answer, register sooner (what an
-   * unanswered heartbeat leads to anyway); our token, listing and peers stay as they are.
-   */
-  private errorHint(s: ServerState, code: string, now: number): void {
-    if ((code !== 'NOT_REGISTERED' && code !== 'UNAUTHORIZED') || s.heartbeatSentAt === undefined) return;
-    s.nextRegisterAt = Math.min(s.nextRegisterAt, Math.max(now, (s.lastRegisterAt ?? -Infinity) + REGISTER_RETRY_MS));
   }
 
   /** The server refused a Register for its key: try the key it offered, or stop using a pinned server in doubt. */

@@ -21,8 +21,13 @@
 //   a NAT rebinding the client signs a fresh Register, which moves its entry once proven.
 // - No amplification (natter's rule, stricter than RFC 9000 §8.1's 3x): until a source has
 //   proven its address, the bytes sent to it never exceed the bytes received from it (a
-//   per-source account; replies that do not fit are dropped and counted). Registered answers a
-//   ~200-byte Register with ~60 bytes; errors to unproven sources carry no target and no text.
+//   per-source account; replies that do not fit are dropped and counted). A signed Register is
+//   padded to 300 bytes; its Registered (signature, sealed MAC key) is at most ~265. Errors to
+//   unproven sources carry no target and no text.
+// - Authentic answers: the answer to a Register and every Introduce are signed with the
+//   server key; everything else a listed client receives carries `ts` and a MAC with that
+//   client's key (src/crypto/server-mac.ts: derived from the key seed, the id and the entry's
+//   Register timestamp, so no state per entry; delivered sealed in the signed Registered).
 // - Rate limits: every request is charged to its source endpoint (SOURCE_RATE_PER_S); after
 //   authentication, Register and Heartbeat to the identity too, Connect and Relay to the
 //   registered id; error replies server-wide. A flood from one source drains its own bucket.

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { DiscoveryClient, type ServerState } from '../../client/core/discovery-client.ts';
 import { DiscoveryServerEngine } from '../../discovery/core/server-engine.ts';
 import { decodeMessage, encode } from '../../src/codec.ts';
-import { REGISTER_MIN_BYTES } from '../../src/constants.ts';
+import { MAX_DATAGRAM_BYTES, MAX_ID_LENGTH, MAX_NAME_LENGTH, REGISTER_MIN_BYTES, SERVER_MAC_OVERHEAD_BYTES } from '../../src/constants.ts';
+import { MemoryRegistry } from '../../discovery/data/memory-registry.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import { checkServerMac, clientMacKey, macMasterOf, openMacKey, sealMacKey, withServerMac } from '../../src/crypto/server-mac.ts';
 import { signRegistration } from '../../src/crypto/signed.ts';
@@ -55,7 +56,7 @@ function pump(e: DiscoveryServerEngine, clients: [DiscoveryClient, Endpoint][], 
 }
 
 /** Alice and bob both listed, alice's walk done; alice's key at the server. */
-function listed(): { e: DiscoveryServerEngine; d: DiscoveryClient; s: ServerState; key: Uint8Array } {
+function listed(): { e: DiscoveryServerEngine; d: DiscoveryClient; b: DiscoveryClient; s: ServerState; key: Uint8Array } {
   const e = engine();
   const d = clientOf(alice);
   const b = clientOf(bob);
@@ -64,7 +65,7 @@ function listed(): { e: DiscoveryServerEngine; d: DiscoveryClient; s: ServerStat
   const s = d.servers[0] as ServerState;
   assert.ok(s.proven && s.macKey, 'listed, with a MAC key');
   assert.deepEqual(d.mergedPeers(3_000).map((p) => p.name), ['bob']);
-  return { e, d, s, key: s.macKey as Uint8Array };
+  return { e, d, b, s, key: s.macKey as Uint8Array };
 }
 
 const heartbeatReply = (token: Uint8Array): Message => ({ t: MsgType.Registered, observed: ['192.0.2.66', 666], ttlMs: 1, token, proven: true });
@@ -162,4 +163,26 @@ test('the server MACs heartbeat replies, PeerLists and errors to listed clients,
   const err = tx && decodeMessage(tx.bytes);
   assert.ok(err && err.t === MsgType.ServerError);
   assert.equal(checkServerMac(key, err, WALL + 4_000, 60_000), 'ok', 'an error to a listed client is MACed');
+});
+
+test('a full PeerList page of the longest ids and names, with ts and mac, still fits a datagram', () => {
+  const reg = new MemoryRegistry({ ttlMs: 60_000 });
+  // Names of the longest UTF-8 (3 bytes a character) the schema takes.
+  for (let n = 0; n < 200; n++) reg.upsert({ id: n.toString(16).padStart(MAX_ID_LENGTH, '0'), name: '語'.repeat(MAX_NAME_LENGTH - 3) + String(n).padStart(3, '0'), lan: [], observed: ['203.0.113.1', 1000 + n] }, 0);
+  const page = reg.page(undefined, MAX_DATAGRAM_BYTES - SERVER_MAC_OVERHEAD_BYTES);
+  assert.ok(page.peers.length > 0 && page.next !== undefined);
+  const msg = withServerMac(new Uint8Array(32), { t: MsgType.PeerList, ...page, total: 2 ** 40 }, Number.MAX_SAFE_INTEGER);
+  assert.ok(encode(msg).length <= MAX_DATAGRAM_BYTES);
+});
+
+test('a Relayed to a listed client is MACed with its key', () => {
+  const { e, s, key } = listed();
+  // Alice asks for bob (the relay then may carry bob's datagrams to her), then bob relays to her.
+  e.receive(encode({ t: MsgType.Connect, target: bob.id, token: s.token as Uint8Array }), ALICE_AT, 4_000);
+  while (e.pollTransmit());
+  e.receive(encode({ t: MsgType.Relay, to: alice.id, data: new Uint8Array([1, 2, 3]) }), BOB_AT, 4_100);
+  const tx = e.pollTransmit();
+  const msg = tx && decodeMessage(tx.bytes);
+  assert.ok(msg && msg.t === MsgType.Relayed && tx.to[1] === ALICE_AT[1], JSON.stringify(e.stats().drops));
+  assert.equal(checkServerMac(key, msg, WALL + 4_100, 60_000), 'ok');
 });
