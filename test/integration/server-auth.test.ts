@@ -409,4 +409,6 @@ test('forged PeerLists, heartbeat replies, Relayeds and errors spoofed from the 
   assert.equal(drops['bad-shape'] ?? 0, 0, 'the forgeries are well-formed: the MAC is what stops them');
   await chatStillDelivers();
   assert.ok(!lastPeers(bob).some((p) => p.name === 'mallory'));
+  assert.ok(lastPeers(bob).some((p) => p.name === 'alice'), 'bob still sees alice: no forged error tore down his listing');
+  assert.ok(lastPeers(alice).some((p) => p.name === 'bob'), 'and the servers still list bob');
 });
