@@ -158,6 +158,17 @@ export const DISCOVERY_PUBLIC_KEY_BYTES = 32;
 export const DISCOVERY_SIGNATURE_BYTES = 64;
 /** Address token: a truncated HMAC-SHA256; 128 bits cannot be guessed by an off-path sender. */
 export const DISCOVERY_TOKEN_BYTES = 16;
+/** The MAC a server puts on what it sends a listed client (src/crypto/server-mac.ts). */
+export const SERVER_MAC_BYTES = 16;
+/** A client's MAC key sealed to its identity key (crypto_box_seal: 32 + 48 bytes). */
+export const SEALED_MAC_KEY_BYTES = 80;
+/**
+ * A signed Register is padded to at least this: the answer that first reaches an unproven
+ * address (Registered with signature and sealed MAC key, up to ~265 bytes) must not exceed it.
+ */
+export const REGISTER_MIN_BYTES = 300;
+/** Room a PeerList page leaves for `ts` and `mac` (CBOR keys, a uint64 and 16 bytes, with slack). */
+export const SERVER_MAC_OVERHEAD_BYTES = 40;
 /** Tokens are bound to an epoch of this length; the current and the previous epoch verify, so a leaked token dies within two. */
 export const DISCOVERY_TOKEN_EPOCH_MS = 600_000;
 /** Requests of any kind each source endpoint may send per second (relays have their own limit): ~30 times a busy client. */

@@ -2,7 +2,7 @@
 // of at most MAX_DATAGRAM_BYTES. Each message is defined once here; its TypeScript type and
 // its validator come from the same definition (see schema.ts).
 
-import { DISCOVERY_PUBLIC_KEY_BYTES, DISCOVERY_SIGNATURE_BYTES, DISCOVERY_TOKEN_BYTES, MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES, PATH_CHALLENGE_BYTES } from './constants.ts';
+import { DISCOVERY_PUBLIC_KEY_BYTES, DISCOVERY_SIGNATURE_BYTES, DISCOVERY_TOKEN_BYTES, MAX_DATAGRAM_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES, MAX_ID_LENGTH, MAX_LAN_CANDIDATES, MAX_NAME_LENGTH, MAX_SACK_RANGES, PATH_CHALLENGE_BYTES, REGISTER_MIN_BYTES, SEALED_MAC_KEY_BYTES, SERVER_MAC_BYTES } from './constants.ts';
 import { isValidName } from './names.ts';
 import { arr, bool, bytes, obj, oneOf, opt, str, tuple, uint, type Infer, type Schema } from './schema.ts';
 
@@ -59,6 +59,11 @@ export type PeerSummary = Infer<typeof peerSummary>;
 export const streamId = uint(0xffff);
 
 const MAX_BODY = MAX_DATAGRAM_BYTES - 64;
+/**
+ * What a server sends a client it lists carries its wall clock `ts` (ms) and `mac`, keyed
+ * with that client's MAC key (src/crypto/server-mac.ts): only that server made it, recently.
+ */
+const serverMac = { ts: opt(uint()), mac: opt(bytes(SERVER_MAC_BYTES)) };
 
 export const messageSchemas = {
   /**
@@ -67,7 +72,8 @@ export const messageSchemas = {
    * `srv` is the public key of the server the registration is for (signed too): another
    * server refuses it (WRONG_SERVER, with its own key), so a registration never replays
    * elsewhere. Absent: the client does not know the key yet and asks for it. A signed Register
-   * (pk, sig, srv: 128 bytes) is always larger than the signed Registered it earns (1x rule).
+   * is padded (`pad`, ignored) to REGISTER_MIN_BYTES: larger than the signed Registered with
+   * its sealed MAC key that it earns (1x rule).
    */
   [MsgType.Register]: obj({
     id: peerId,
@@ -77,21 +83,23 @@ export const messageSchemas = {
     ts: uint(),
     sig: bytes(DISCOVERY_SIGNATURE_BYTES),
     srv: opt(bytes(DISCOVERY_PUBLIC_KEY_BYTES)),
+    pad: opt(bytes(REGISTER_MIN_BYTES)),
   }),
   /**
    * `token`: the server's MAC over (id, observed endpoint), echoed in Heartbeat and Leave to
    * prove the address; `proven` is set when the server lists us (the token came back).
    * The answer to a Register carries `ssig`: the server's signature (src/crypto/signed.ts)
-   * over the Register's own signature, `observed` and `token`, made with the key `srv` named.
+   * over the Register's own signature, `observed`, `token` and `mk`, made with the key `srv` named.
+   * `mk`: the client's MAC key for this server, sealed to its identity key. Heartbeat replies carry `ts` and `mac`.
    */
-  [MsgType.Registered]: obj({ observed: endpoint, ttlMs: uint(), token: bytes(DISCOVERY_TOKEN_BYTES), proven: opt(bool), ssig: opt(bytes(DISCOVERY_SIGNATURE_BYTES)) }),
+  [MsgType.Registered]: obj({ observed: endpoint, ttlMs: uint(), token: bytes(DISCOVERY_TOKEN_BYTES), proven: opt(bool), ssig: opt(bytes(DISCOVERY_SIGNATURE_BYTES)), mk: opt(bytes(SEALED_MAC_KEY_BYTES)), ...serverMac }),
   /**
    * `ver`: the registry version the client already has; `cursor`: last id of the previous page.
    * `token`: the address token; a PeerList is larger than its request, so a source must prove it receives there.
    */
   [MsgType.ListPeers]: obj({ ver: opt(uint()), cursor: opt(peerId), token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
   /** `next` is present when more pages follow; `unchanged` answers a `ver` that is current. */
-  [MsgType.PeerList]: obj({ ver: uint(), peers: arr(peerSummary, 64), next: opt(peerId), unchanged: opt(bool), total: uint() }),
+  [MsgType.PeerList]: obj({ ver: uint(), peers: arr(peerSummary, 64), next: opt(peerId), unchanged: opt(bool), total: uint(), ...serverMac }),
   /** `token` as in ListPeers: two Introduces answer one Connect. */
   [MsgType.Connect]: obj({ target: peerId, token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
   /**
@@ -101,11 +109,11 @@ export const messageSchemas = {
    */
   [MsgType.Introduce]: obj({ peer: peerSummary, candidates: arr(candidate, MAX_LAN_CANDIDATES + 1), ts: opt(uint()), sig: opt(bytes(DISCOVERY_SIGNATURE_BYTES)) }),
   /** `key`: with WRONG_SERVER, the public key of the server that answers (unsigned: a hint, never a pin). */
-  [MsgType.ServerError]: obj({ code: str(1, 32), message: str(0, 200), target: opt(peerId), key: opt(bytes(DISCOVERY_PUBLIC_KEY_BYTES)) }),
+  [MsgType.ServerError]: obj({ code: str(1, 32), message: str(0, 200), target: opt(peerId), key: opt(bytes(DISCOVERY_PUBLIC_KEY_BYTES)), ...serverMac }),
   /** `token` as in Heartbeat; a Leave without a valid one from the holder's endpoint is ignored. */
   [MsgType.Leave]: obj({ id: peerId, token: opt(bytes(DISCOVERY_TOKEN_BYTES)) }),
   [MsgType.Relay]: obj({ to: peerId, data: bytes(MAX_BODY) }),
-  [MsgType.Relayed]: obj({ from: peerId, data: bytes(MAX_BODY) }),
+  [MsgType.Relayed]: obj({ from: peerId, data: bytes(MAX_BODY), ...serverMac }),
   /** Keeps a registration alive without a signature: the token from Registered, from the same endpoint. */
   [MsgType.Heartbeat]: obj({ id: peerId, token: bytes(DISCOVERY_TOKEN_BYTES) }),
 

@@ -11,20 +11,27 @@
 // Server keys (server-keys.ts, SSH's host keys): a Register names the key we expect (`srv`,
 // signed), so it is good at that server only; the server's Registered is signed with that
 // key, and nothing else a server sends is believed, nor is the server used, before one
-// verified.
+// verified. That Registered also carries our MAC key for the server (`mk`, sealed to our
+// identity key, under the signature): every later message from it (heartbeat replies,
+// PeerList, Relayed, ServerError) must carry a valid `mac` and a recent `ts` (server-mac.ts),
+// or it is dropped and counted. An error without a MAC (the server does not list us at this
+// address: a restart, a NAT rebinding, or a forger) is only a hint: while a heartbeat waits
+// for its answer it makes us register sooner, and changes nothing else.
 //
 // Bounds (a server is not trusted with our memory): peer-list-walk.ts.
 
-import { REGISTER_RETRY_MS, REGISTRATION_MAX_SKEW_MS } from '../../src/constants.ts';
-import { DropCounter, encode } from '../../src/codec.ts';
+import { REGISTER_MIN_BYTES, REGISTER_RETRY_MS, REGISTRATION_MAX_SKEW_MS } from '../../src/constants.ts';
+import { DropCounter, encode, encodedSize } from '../../src/codec.ts';
 import { SIGNATURE_BYTES } from '../../src/crypto/identity.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
+import { openMacKey } from '../../src/crypto/server-mac.ts';
 import { signRegistration, verifyIntroduce } from '../../src/crypto/signed.ts';
 import { endpointKey, sameEndpoint } from '../../src/address.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf, type PeerSummary } from '../../src/wire.ts';
 import { ServerKeys, type DiscoveryNotice, type ServerKeyState } from './server-keys.ts';
 import { ServerPins } from './server-pins.ts';
+import { errorHint, macVerdict } from './server-mac-check.ts';
 import { startWalk, takePage, type WalkState } from './peer-list-walk.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
@@ -49,6 +56,8 @@ export interface ServerState extends ServerKeyState, WalkState {
   heartbeatSentAt: number | undefined;
   /** When we last sent this server a signed Register (paces re-registration after refusals). */
   lastRegisterAt: number | undefined;
+  /** Our MAC key at this server (from its last signed Registered); undefined: it gave none. */
+  macKey: Uint8Array | undefined;
 }
 
 export type DiscoveryOutput = { to: Endpoint; bytes: Uint8Array };
@@ -112,6 +121,7 @@ export class DiscoveryClient {
       proven: false,
       heartbeatSentAt: undefined,
       lastRegisterAt: undefined,
+      macKey: undefined,
       walkPages: 0,
       listAsked: false,
     };
@@ -134,6 +144,14 @@ export class DiscoveryClient {
   believes(s: ServerState, msg: Message, now: number): boolean {
     if (msg.t !== MsgType.Introduce && msg.t !== MsgType.Relayed) return true;
     let ok = s.verified && s.key !== undefined;
+    if (ok && msg.t === MsgType.Relayed) {
+      // Before the inner datagram is even decoded: only the server that lists us relays to us.
+      const verdict = macVerdict(s, msg, this.wallClock(now));
+      if (verdict !== 'ok') {
+        this.drops.add(verdict);
+        return false;
+      }
+    }
     if (ok && msg.t === MsgType.Introduce) {
       const fresh = msg.ts !== undefined && Math.abs(this.wallClock(now) - msg.ts) <= REGISTRATION_MAX_SKEW_MS;
       ok = fresh && verifyIntroduce(s.key as Uint8Array, { recipient: this.id, peer: msg.peer, candidates: msg.candidates, ts: msg.ts as number }, msg.sig);
@@ -261,7 +279,10 @@ export class DiscoveryClient {
     }
     const proof = signRegistration(this.identity, { id: this.id, name: this.name, lan, timestamp: ts, server: s.key });
     s.lastRegisterSig = proof.signature;
-    this.sendTo(s.addr, { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: s.key });
+    const msg: Message = { t: MsgType.Register, id: this.id, name: this.name, lan, pk: proof.publicKey, ts, sig: proof.signature, srv: s.key };
+    // Padded so the server's answer (signed, with our sealed MAC key) fits what we sent it (1x rule).
+    const short = REGISTER_MIN_BYTES - encodedSize(msg);
+    this.sendTo(s.addr, short > 0 ? { ...msg, pad: new Uint8Array(short) } : msg);
   }
 
   private heartbeat(s: ServerState, now: number): void {
@@ -311,9 +332,18 @@ export class DiscoveryClient {
     const wasReachable = this.isReachable(server, now);
     if (msg.t === MsgType.Registered && msg.ssig) {
       if (!this.keys.checkSigned(server, msg)) return false;
+      server.macKey = msg.mk ? openMacKey(msg.mk, this.identity) : undefined;
+      if (msg.mk && !server.macKey) this.drops.add('server-mk-bad');
     } else if (!server.verified) {
       this.drops.add('server-unverified'); // nothing but a signed Registered is believed before one
       return false;
+    } else {
+      const verdict = macVerdict(server, msg, this.wallClock(now));
+      if (verdict !== 'ok') {
+        this.drops.add(verdict);
+        if (verdict === 'server-mac-missing' && msg.t === MsgType.ServerError) errorHint(server, msg.code, now);
+        return false;
+      }
     }
     this.noteHeard(server, now);
     switch (msg.t) {

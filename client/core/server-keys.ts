@@ -56,7 +56,7 @@ export class ServerKeys {
 
   /** A Registered signed with the key we expect, over our last Register: the server is who we think. */
   checkSigned(s: ServerKeyState, msg: MessageOf<typeof MsgType.Registered>): boolean {
-    const claim = { registerSig: s.lastRegisterSig ?? new Uint8Array(0), observed: msg.observed, token: msg.token };
+    const claim = { registerSig: s.lastRegisterSig ?? new Uint8Array(0), observed: msg.observed, token: msg.token, mk: msg.mk };
     if (!s.key || !s.lastRegisterSig || !verifyRegistered(s.key, claim, msg.ssig)) {
       this.drops.add('registered-bad-signature');
       return false;

@@ -7,7 +7,7 @@
 
 import { sameEndpoint } from '../../src/address.ts';
 import { lanCandidates } from '../../src/candidates.ts';
-import { CONNECT_BURST, CONNECT_RATE_PER_S } from '../../src/constants.ts';
+import { CONNECT_BURST, CONNECT_RATE_PER_S, MAX_DATAGRAM_BYTES, SERVER_MAC_OVERHEAD_BYTES } from '../../src/constants.ts';
 import { MsgType, type Candidate, type Endpoint, type MessageOf } from '../../src/wire.ts';
 import type { DropSink } from './drop-summary.ts';
 import { ServerErrorCode, type Replies } from './outbox.ts';
@@ -41,7 +41,7 @@ export class Introductions {
       out.reply(src, from, { t: MsgType.PeerList, ver: version, peers: [], unchanged: true, total: size });
       return;
     }
-    out.reply(src, from, { t: MsgType.PeerList, ...registry.page(msg.cursor) });
+    out.reply(src, from, { t: MsgType.PeerList, ...registry.page(msg.cursor, MAX_DATAGRAM_BYTES - SERVER_MAC_OVERHEAD_BYTES) }); // room for ts + mac
   }
 
   onConnect(msg: MessageOf<typeof MsgType.Connect>, from: Endpoint, src: SourceAccount | undefined, now: number): void {

@@ -1,11 +1,12 @@
 // Everything the server sends goes through here: encoding (a reply that does not encode is
 // dropped, never thrown), the bounded transmit queue, the out counters, the anti-amplification
-// budget of unproven sources, the server-wide limit on error replies, and the signature on
-// every Introduce (for its recipient).
+// budget of unproven sources, the server-wide limit on error replies, the signature on
+// every Introduce (for its recipient) and the MAC on what a listed client receives.
 
 import { encode } from '../../src/codec.ts';
 import { SERVER_TRANSMIT_QUEUE_MAX } from '../../src/constants.ts';
 import { Fifo } from '../../src/fifo.ts';
+import { isMaccable } from '../../src/crypto/server-mac.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import type { DropSink } from './drop-summary.ts';
 import type { SourceAccount, SourceAccounts } from './source-accounts.ts';
@@ -30,8 +31,13 @@ export interface Replies {
   send(to: Endpoint, msg: Message): boolean;
   sendBytes(to: Endpoint, bytes: Uint8Array): boolean;
   encode(msg: Message): Uint8Array | undefined;
-  /** To the source of a request: within its byte budget until its address is proven. */
-  reply(src: SourceAccount | undefined, to: Endpoint, msg: Message): void;
+  /** `msg` with the MAC of the client listed at `to` (src/crypto/server-mac.ts), if one is listed there. */
+  authenticate(to: Endpoint, msg: Message): Message;
+  /**
+   * To the source of a request: within its byte budget until its address is proven. When
+   * `msg` does not fit that budget, `smaller()` is tried instead (if given).
+   */
+  reply(src: SourceAccount | undefined, to: Endpoint, msg: Message, smaller?: () => Message): void;
   /** A ServerError reply, within the server-wide error budget (and the source's byte budget). */
   error(src: SourceAccount | undefined, to: Endpoint, now: number, code: string, message: string, target?: string): void;
   /** WRONG_SERVER with our public key, within the same budgets as `error`. */
@@ -46,6 +52,8 @@ export interface OutboxDeps {
   takeErrorReply: (now: number) => boolean;
   /** Signs an Introduce for the client listed at `to` (undefined: nobody is listed there). */
   signIntroduce?: (to: Endpoint, msg: MessageOf<typeof MsgType.Introduce>) => Message | undefined;
+  /** MACs a message for the client listed at `to` (unchanged when nobody is listed there). */
+  authenticate?: (to: Endpoint, msg: Message) => Message;
 }
 
 export class Outbox implements Replies {
@@ -73,8 +81,14 @@ export class Outbox implements Replies {
       }
       msg = signed;
     }
-    const bytes = this.encode(msg);
+    const bytes = this.encode(this.authenticate(to, msg));
     return bytes !== undefined && this.sendBytes(to, bytes);
+  }
+
+  authenticate(to: Endpoint, msg: Message): Message {
+    // A Registered with `ssig` is signed already; a source that is not listed has no key.
+    if (!this.deps.authenticate || !isMaccable(msg) || (msg.t === MsgType.Registered && msg.ssig !== undefined)) return msg;
+    return this.deps.authenticate(to, msg);
   }
 
   sendBytes(to: Endpoint, bytes: Uint8Array): boolean {
@@ -98,12 +112,13 @@ export class Outbox implements Replies {
     }
   }
 
-  reply(src: SourceAccount | undefined, to: Endpoint, msg: Message): void {
+  reply(src: SourceAccount | undefined, to: Endpoint, msg: Message, smaller?: () => Message): void {
     if (src === undefined || this.isProven(src, to)) {
       this.send(to, msg);
       return;
     }
-    const bytes = this.encode(msg);
+    let bytes = this.encode(msg);
+    if (bytes !== undefined && smaller && !this.deps.sources.fits(src, bytes.length)) bytes = this.encode(smaller());
     if (bytes === undefined) return;
     if (!this.deps.sources.fits(src, bytes.length)) {
       this.deps.drops.add('amplification-limit');

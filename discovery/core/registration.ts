@@ -15,10 +15,11 @@ import { sameEndpoint } from '../../src/address.ts';
 import { lanCandidates } from '../../src/candidates.ts';
 import { bytesEqual } from '../../src/crypto/bytes.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
+import { clientMacKey, sealMacKey } from '../../src/crypto/server-mac.ts';
 import { signRegistered } from '../../src/crypto/signed.ts';
 import { isValidName } from '../../src/names.ts';
 import { HEARTBEAT_BURST, HEARTBEAT_RATE_PER_S, MAX_PENDING_REGISTRATIONS, PENDING_REGISTRATION_TTL_MS, REGISTER_BURST, REGISTER_RATE_PER_S } from '../../src/constants.ts';
-import { MsgType, type Endpoint, type MessageOf } from '../../src/wire.ts';
+import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { BoundedMap } from '../data/bounded-map.ts';
 import type { AddressTokens } from './address-token.ts';
 import type { Admission } from './admission.ts';
@@ -49,6 +50,8 @@ export interface RegistrationDeps {
   wallClock: (now: number) => number;
   /** This server's long-term key: registrations must name it, answers are signed with it. */
   serverKey: Identity;
+  /** The MAC master key (server-mac.ts): each answer to a Register carries that client's key, sealed. */
+  macMaster: Uint8Array;
 }
 
 export class Registration {
@@ -93,17 +96,21 @@ export class Registration {
     const token = tokens.issue(msg.id, from, now);
     const observed: Endpoint = [from[0], from[1]];
     const lan = lanCandidates(msg.lan);
-    const ssig = signRegistered(serverKey, { registerSig: msg.sig, observed, token });
+    // The client's MAC key for the entry this Register lists (keyed by its timestamp, the entry's replay record).
+    const mk = sealMacKey(clientMacKey(this.deps.macMaster, msg.id, admission.keepsReplay ? msg.ts : 0), msg.pk);
+    const ssig = signRegistered(serverKey, { registerSig: msg.sig, observed, token, mk });
     if (existing !== undefined && sameEndpoint(existing.observed, from)) {
       // This id, listed at this very address (a rename, a re-register after a lost reply): it displaces nobody.
       this.pending.delete(msg.id);
       if (!admission.admit({ id: msg.id, name: msg.name, lan, observed }, now)) return; // refused by a cap per IP
-      out.reply(src, from, { t: MsgType.Registered, observed, ttlMs, token, proven: true, ssig });
+      out.reply(src, from, { t: MsgType.Registered, observed, ttlMs, token, proven: true, ssig, ...(mk ? { mk } : {}) });
       return;
     }
     // New, moving, or taking an address another id holds: only once the token comes back from here.
     this.pending.set(msg.id, { name: msg.name, lan, observed, at: now });
-    out.reply(src, from, { t: MsgType.Registered, observed, ttlMs, token, ssig });
+    // A Register not padded to REGISTER_MIN_BYTES (not natter's client) gets no MAC key rather than no answer.
+    const withoutKey = (): Message => ({ t: MsgType.Registered, observed, ttlMs, token, ssig: signRegistered(serverKey, { registerSig: msg.sig, observed, token }) });
+    out.reply(src, from, { t: MsgType.Registered, observed, ttlMs, token, ssig, ...(mk ? { mk } : {}) }, withoutKey);
   }
 
   /**
@@ -153,7 +160,7 @@ export class Registration {
     // The address is proven (src.proven above): no amplification budget applies.
     const reuse = cached && listed === entry;
     const token = reuse ? registry.local.token(listed) : tokens.issue(msg.id, from, now);
-    const bytes = out.encode({ t: MsgType.Registered, observed: [from[0], from[1]], ttlMs, token, proven: true });
+    const bytes = out.encode(out.authenticate(from, { t: MsgType.Registered, observed: [from[0], from[1]], ttlMs, token, proven: true }));
     if (bytes === undefined) return;
     if (!reuse && sameEndpoint(listed.observed, from)) registry.local.setToken(listed, token, epoch);
     out.sendBytes(from, bytes);

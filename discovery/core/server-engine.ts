@@ -21,8 +21,13 @@
 //   a NAT rebinding the client signs a fresh Register, which moves its entry once proven.
 // - No amplification (natter's rule, stricter than RFC 9000 §8.1's 3x): until a source has
 //   proven its address, the bytes sent to it never exceed the bytes received from it (a
-//   per-source account; replies that do not fit are dropped and counted). Registered answers a
-//   ~200-byte Register with ~60 bytes; errors to unproven sources carry no target and no text.
+//   per-source account; replies that do not fit are dropped and counted). A signed Register is
+//   padded to 300 bytes; its Registered (signature, sealed MAC key) is at most ~265. Errors to
+//   unproven sources carry no target and no text.
+// - Authentic answers: the answer to a Register and every Introduce are signed with the
+//   server key; everything else a listed client receives carries `ts` and a MAC with that
+//   client's key (src/crypto/server-mac.ts: derived from the key seed, the id and the entry's
+//   Register timestamp, so no state per entry; delivered sealed in the signed Registered).
 // - Rate limits: every request is charged to its source endpoint (SOURCE_RATE_PER_S); after
 //   authentication, Register and Heartbeat to the identity too, Connect and Relay to the
 //   registered id; error replies server-wide. A flood from one source drains its own bucket.
@@ -49,6 +54,7 @@ import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
 import { withTimings, type Timings } from '../../src/timings.ts';
 import { Identity } from '../../src/crypto/identity.ts';
+import { clientMacKey, macMasterOf, withServerMac } from '../../src/crypto/server-mac.ts';
 import { signIntroduce } from '../../src/crypto/signed.ts';
 import { MsgType, type Endpoint, type Message, type MessageOf } from '../../src/wire.ts';
 import { MemoryRegistry } from '../data/memory-registry.ts';
@@ -146,11 +152,19 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
       return { ...msg, ts, sig: signIntroduce(serverKey, { recipient, peer: msg.peer, candidates: msg.candidates, ts }) };
     };
     const isListed = (at: Endpoint): boolean => registry.byEndpoint(at) !== undefined;
-    const out = (this.out = new Outbox({ drops, sources, isListed, takeErrorReply: (now) => limits.takeErrorReply(now), signIntroduce: signedIntroduce }));
+    const macMaster = macMasterOf(serverKey);
+    const authenticate = (to: Endpoint, msg: Message): Message => {
+      // Recomputed per message (a keyed hash): a listed client costs no byte for its key.
+      const entry = registry.byEndpoint(to);
+      if (entry === undefined) return msg;
+      const key = clientMacKey(macMaster, entry.id, this.admission.keepsReplay ? registry.local.registeredAt(entry) : 0);
+      return withServerMac(key, msg, wallClock(this.lastNow));
+    };
+    const out = (this.out = new Outbox({ drops, sources, isListed, takeErrorReply: (now) => limits.takeErrorReply(now), signIntroduce: signedIntroduce, authenticate }));
     const caps = (this.caps = new ServerCaps(options));
     const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit, ipCaps: caps.ip, drops, out }));
     const tokens = new AddressTokens(options.tokenSecret);
-    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey });
+    this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey, macMaster });
     this.introductions = new Introductions({ registry, limits, out, drops, emit, targets: caps.introductionTargets, consent: caps.consent });
     this.relay = new Relay({
       registry,

@@ -5,10 +5,11 @@
 // module changes. A Register names the server's key (`srv`): the generator learns it once,
 // as a client does on first contact (a Register without `srv` earns WRONG_SERVER{key}).
 
-import { decode, encode } from '../../src/codec.ts';
+import { decode, encode, encodedSize } from '../../src/codec.ts';
+import { REGISTER_MIN_BYTES } from '../../src/constants.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import { signRegistration } from '../../src/crypto/signed.ts';
-import { MsgType, type Endpoint } from '../../src/wire.ts';
+import { MsgType, type Endpoint, type Message } from '../../src/wire.ts';
 
 /** One simulated client: its key, id and name, and the token its last Registered carried. */
 export interface LoadClient {
@@ -35,7 +36,10 @@ export function registerRequest(c: LoadClient, lan: Endpoint[] = []): Buffer {
   const ts = Date.now();
   if (!serverKey) return encode({ t: MsgType.Register, id: c.id, name: c.name, lan, pk: c.identity.publicKey, ts, sig: new Uint8Array(64) });
   const { publicKey, signature } = signRegistration(c.identity, { id: c.id, name: c.name, lan, timestamp: ts, server: serverKey });
-  return encode({ t: MsgType.Register, id: c.id, name: c.name, lan, pk: publicKey, ts, sig: signature, srv: serverKey });
+  const msg: Message = { t: MsgType.Register, id: c.id, name: c.name, lan, pk: publicKey, ts, sig: signature, srv: serverKey };
+  // Padded as a real client pads it: the answer carries the sealed MAC key and must fit the 1x rule.
+  const short = REGISTER_MIN_BYTES - encodedSize(msg);
+  return encode(short > 0 ? { ...msg, pad: new Uint8Array(short) } : msg);
 }
 
 /** A heartbeat needs the token from a Registered; without one the client must register. */

@@ -38,6 +38,10 @@ export interface Sodium {
   ): number;
   crypto_aead_chacha20poly1305_ietf_ABYTES: number;
   crypto_generichash(out: Uint8Array, input: Uint8Array, key?: Uint8Array): void;
+  crypto_box_SEALBYTES: number;
+  crypto_box_seal(out: Uint8Array, message: Uint8Array, x25519Pk: Uint8Array): void;
+  /** False when the box does not open (wrong key, tampered). */
+  crypto_box_seal_open(out: Uint8Array, ciphertext: Uint8Array, x25519Pk: Uint8Array, x25519Sk: Uint8Array): boolean;
   sodium_memzero(buf: Uint8Array): void;
 }
 

@@ -41,7 +41,7 @@ export interface RegistrationProof {
 export type RegistrationVerdict = 'ok' | 'malformed' | 'id-mismatch' | 'bad-signature' | 'stale' | 'replayed';
 
 const DOMAIN = 'natter-register-v2';
-const REGISTERED_DOMAIN = 'natter-registered-v1';
+const REGISTERED_DOMAIN = 'natter-registered-v2';
 const INTRODUCE_DOMAIN = 'natter-introduce-v1';
 
 /** The exact bytes signed, or undefined if the claim holds values CBOR here cannot carry. */
@@ -56,11 +56,13 @@ export interface RegisteredClaim {
   registerSig: Uint8Array;
   observed: readonly [string, number];
   token: Uint8Array;
+  /** The client's MAC key sealed to it (server-mac.ts); signed, so it cannot be stripped or swapped. */
+  mk?: Uint8Array | undefined;
 }
 
 function registeredBytes(claim: RegisteredClaim): Uint8Array | undefined {
   if (!isBytes(claim.registerSig, SIGNATURE_BYTES) || !(claim.token instanceof Uint8Array)) return undefined;
-  return encodeCanonical([REGISTERED_DOMAIN, claim.registerSig, [claim.observed[0], claim.observed[1]], claim.token]);
+  return encodeCanonical([REGISTERED_DOMAIN, claim.registerSig, [claim.observed[0], claim.observed[1]], claim.token, claim.mk ?? new Uint8Array(0)]);
 }
 
 /** The server's signature over its answer (its key is the identity `server`). */
