@@ -40,10 +40,25 @@ export function macMasterOf(server: Identity): Uint8Array {
 /** The MAC key of the client `id` listed with the Register of timestamp `registeredAt` (NaN: none kept, 0). */
 export function clientMacKey(master: Uint8Array, id: string, registeredAt: number): Uint8Array {
   const ts = Number.isSafeInteger(registeredAt) && registeredAt >= 0 ? registeredAt : 0;
+  // Recomputed for every message to a listed client: one reused input buffer, no CBOR.
+  // Layout: domain, then the id's length and bytes, then ts as 8 bytes (unambiguous).
+  const idLength = Buffer.byteLength(id, 'utf8');
+  const input = idLength <= MAX_KEY_ID_BYTES ? keyInput : Buffer.alloc(CLIENT_DOMAIN_BYTES.length + 1 + idLength + 8);
+  input.set(CLIENT_DOMAIN_BYTES, 0);
+  let at = CLIENT_DOMAIN_BYTES.length;
+  input[at++] = idLength;
+  at += input.write(id, at, 'utf8');
+  input.writeUInt32BE(Math.floor(ts / 0x1_0000_0000), at);
+  input.writeUInt32BE(ts >>> 0, at + 4);
   const key = new Uint8Array(CLIENT_MAC_KEY_BYTES);
-  sodium.crypto_generichash(key, encodeCanonical([CLIENT_DOMAIN, id, ts]) as Uint8Array, master);
+  sodium.crypto_generichash(key, input.subarray(0, at + 8), master);
   return key;
 }
+
+const CLIENT_DOMAIN_BYTES = Buffer.from(CLIENT_DOMAIN);
+/** Ids are at most 64 characters (wire.ts); longer ones get a buffer of their own. */
+const MAX_KEY_ID_BYTES = 255;
+const keyInput = Buffer.alloc(CLIENT_DOMAIN_BYTES.length + 1 + MAX_KEY_ID_BYTES + 8);
 
 /** `key` sealed to the identity whose Ed25519 public key is `clientPk`; undefined for a key that is no point. */
 export function sealMacKey(key: Uint8Array, clientPk: Uint8Array): Uint8Array | undefined {
