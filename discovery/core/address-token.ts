@@ -31,12 +31,6 @@ export class AddressTokens {
     return timingSafeEqual(this.mac(id, addr, epoch), token) || (epoch > 0 && timingSafeEqual(this.mac(id, addr, epoch - 1), token));
   }
 
-  /** True when bytes[at, at + DISCOVERY_TOKEN_BYTES) equal `token` (a cached token), in constant time. */
-  matches(bytes: Uint8Array, at: number, token: Uint8Array): boolean {
-    if (token.length !== DISCOVERY_TOKEN_BYTES || at < 0 || at + DISCOVERY_TOKEN_BYTES > bytes.length) return false;
-    return timingSafeEqual(bytes.subarray(at, at + DISCOVERY_TOKEN_BYTES), token);
-  }
-
   epochOf(now: number): number {
     return Math.max(0, Math.floor(now / this.epochMs));
   }
