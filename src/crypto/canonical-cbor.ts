@@ -16,6 +16,19 @@ export function encodeCanonical(value: Canonical): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Encodes `value` into `scratch` when it fits (a view of it, valid until the next call with
+ * the same scratch), else into a new buffer: for bytes that are hashed at once and dropped,
+ * such as a MAC's input on the server's hot path, so each reply allocates nothing for them.
+ */
+export function encodeCanonicalScratch(value: Canonical, scratch: Buffer): Uint8Array | undefined {
+  const size = sizeOf(value, 0);
+  if (size < 0) return undefined;
+  const out = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
+  write(value, out, 0);
+  return out.subarray(0, size);
+}
+
 const MAX_DEPTH = 8;
 
 /** Encoded size, or -1 for a value outside the supported types. */

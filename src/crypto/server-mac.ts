@@ -17,7 +17,10 @@
 import { SEALED_MAC_KEY_BYTES, SERVER_MAC_BYTES } from '../constants.ts';
 import type { Message } from '../wire.ts';
 import { MsgType } from '../wire.ts';
-import { encodeCanonical, type Canonical } from './canonical-cbor.ts';
+import { encodeCanonicalScratch, type Canonical } from './canonical-cbor.ts';
+
+/** The MAC input of one message, reused (a full PeerList page fits; a larger input gets its own buffer). */
+const macInput = Buffer.alloc(2048);
 import { bytesEqual, isBytes } from './bytes.ts';
 import { noisePublicKeyOf, type Identity } from './identity.ts';
 import { sodium } from './native.ts';
@@ -106,7 +109,7 @@ function fields(msg: Message): Canonical | undefined {
 
 function tag(key: Uint8Array, msg: Message, ts: number): Uint8Array | undefined {
   const f = fields(msg);
-  const bytes = f === undefined ? undefined : encodeCanonical([MESSAGE_DOMAIN, msg.t, ts, f]);
+  const bytes = f === undefined ? undefined : encodeCanonicalScratch([MESSAGE_DOMAIN, msg.t, ts, f], macInput);
   if (!bytes || !isBytes(key, CLIENT_MAC_KEY_BYTES)) return undefined;
   const out = new Uint8Array(SERVER_MAC_BYTES);
   sodium.crypto_generichash(out, bytes, key);
@@ -117,7 +120,12 @@ function tag(key: Uint8Array, msg: Message, ts: number): Uint8Array | undefined 
 export function withServerMac(key: Uint8Array, msg: Message, ts: number): Message {
   const t = Math.floor(ts);
   const mac = tag(key, msg, t);
-  return mac ? ({ ...msg, ts: t, mac } as Message) : msg;
+  if (!mac) return msg;
+  // In place: every caller builds the message for this one recipient (no copy per reply).
+  const m = msg as Message & { ts?: number; mac?: Uint8Array };
+  m.ts = t;
+  m.mac = mac;
+  return msg;
 }
 
 export type ServerMacVerdict = 'ok' | 'server-mac-missing' | 'server-mac-bad' | 'server-mac-stale';
