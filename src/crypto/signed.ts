@@ -66,18 +66,24 @@ function registeredBytes(claim: RegisteredClaim): Uint8Array | undefined {
 }
 
 /** The server's signature over its answer (its key is the identity `server`). */
-export function signRegistered(server: Identity, claim: RegisteredClaim): Uint8Array {
-  const bytes = registeredBytes(claim);
-  if (!bytes) throw new RangeError('registered claim is not encodable'); // our own data: a programming error
+export const signRegistered = (server: Identity, claim: RegisteredClaim): Uint8Array => signClaim(server, registeredBytes(claim), 'registered');
+
+/** True when `signature` is `serverKey`'s over the claim; never throws. */
+export const verifyRegistered = (serverKey: Uint8Array, claim: RegisteredClaim, signature: Uint8Array | undefined): boolean =>
+  verifyClaim(serverKey, () => registeredBytes(claim), signature);
+
+/** Signs the bytes of one of our own claims; unencodable bytes are a programming error. */
+function signClaim(server: Identity, bytes: Uint8Array | undefined, what: string): Uint8Array {
+  if (!bytes) throw new RangeError(`${what} claim is not encodable`);
   return server.sign(bytes);
 }
 
-/** True when `signature` is `serverKey`'s over the claim; never throws. */
-export function verifyRegistered(serverKey: Uint8Array, claim: RegisteredClaim, signature: Uint8Array | undefined): boolean {
+/** Verifies a claim that came from outside: malformed input is `false`, never a throw. */
+function verifyClaim(serverKey: Uint8Array, bytesOf: () => Uint8Array | undefined, signature: Uint8Array | undefined): boolean {
   if (!signature || !isBytes(serverKey, PUBLIC_KEY_BYTES)) return false;
   let bytes: Uint8Array | undefined;
   try {
-    bytes = registeredBytes(claim);
+    bytes = bytesOf();
   } catch {
     bytes = undefined;
   }
@@ -131,20 +137,8 @@ function introduceBytes(c: IntroduceClaim): Uint8Array | undefined {
   return encodeCanonical([INTRODUCE_DOMAIN, c.recipient, c.peer.id, c.peer.name, candidates, c.ts]);
 }
 
-export function signIntroduce(server: Identity, claim: IntroduceClaim): Uint8Array {
-  const bytes = introduceBytes(claim);
-  if (!bytes) throw new RangeError('introduce claim is not encodable'); // our own data: a programming error
-  return server.sign(bytes);
-}
+export const signIntroduce = (server: Identity, claim: IntroduceClaim): Uint8Array => signClaim(server, introduceBytes(claim), 'introduce');
 
 /** True when `signature` is `serverKey`'s over the claim; never throws. */
-export function verifyIntroduce(serverKey: Uint8Array, claim: IntroduceClaim, signature: Uint8Array | undefined): boolean {
-  if (!signature || !isBytes(serverKey, PUBLIC_KEY_BYTES)) return false;
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = introduceBytes(claim);
-  } catch {
-    bytes = undefined;
-  }
-  return bytes !== undefined && verify(serverKey, bytes, signature);
-}
+export const verifyIntroduce = (serverKey: Uint8Array, claim: IntroduceClaim, signature: Uint8Array | undefined): boolean =>
+  verifyClaim(serverKey, () => introduceBytes(claim), signature);
