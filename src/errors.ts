@@ -38,7 +38,11 @@ export type ErrorCode =
   | 'UNKNOWN_PEER'
   | 'AMBIGUOUS'
   | 'BIND_FAILED'
-  | 'SERVER_UNREACHABLE';
+  | 'SERVER_UNREACHABLE'
+  /** The disk is full: the send was not committed (nothing was sent); history already written is intact. */
+  | 'DISK_FULL'
+  /** The history database could not be read or written for another reason (the message says which). */
+  | 'HISTORY_ERROR';
 
 export class NatterError extends Error {
   readonly code: ErrorCode;

@@ -5,11 +5,14 @@
 // the same text as `message`, kept as an alias for consumers written before codes existed.
 
 import type { ConnectFailedCode, DisconnectedCode, FailedCode } from '../../src/errors.ts';
+import type { ContactEntry, HistoryItem, SearchResult } from '../../src/history.ts';
+
+export type { ContactEntry, HistoryItem, MessageState, SearchResult } from '../../src/history.ts';
 
 export type NatType = 'unknown' | 'none' | 'cone' | 'symmetric';
 export type PathKind = 'direct' | 'relay';
 /** MALFORMED_MESSAGE names the peer; PINS_NOT_SAVED (the known-peers file could not be written) names none. */
-export type WarningCode = 'MALFORMED_MESSAGE' | 'PINS_NOT_SAVED';
+export type WarningCode = 'MALFORMED_MESSAGE' | 'PINS_NOT_SAVED' | 'HISTORY_DAMAGED' | 'HISTORY_NOT_SAVED';
 
 /**
  * One entry of the peer list. `known`: a key is pinned for this id (seen before); `verified`:
@@ -32,6 +35,9 @@ export type ClientEvent =
   | { event: 'connect_failed'; peer: string; peerId: string; code: ConnectFailedCode | DisconnectedCode; message: string; reason: string }
   /** `seq`: the sender's count of messages to us, from 1; `sentAt`: the sender's wall clock (ms). */
   | { event: 'message'; from: string; fromId: string; msgId: string; seq: number; text: string; sentAt: number }
+  /** The send is committed to the outbox (on disk): it will be delivered, whenever the peer is reachable. */
+  | { event: 'queued'; to: string; toId: string; ref?: unknown; msgId: string; seq: number }
+  /** The recipient has the message on disk (its end-to-end receipt arrived). */
   | { event: 'delivered'; to: string; toId: string; ref?: unknown; msgId: string; seq: number }
   /** `seq` is absent for a message refused before it was numbered (MESSAGE_TOO_LONG). */
   | { event: 'failed'; to: string; toId: string; ref?: unknown; msgId: string; seq?: number; code: FailedCode; message: string; reason: string }
@@ -52,6 +58,9 @@ export type ClientEvent =
   /** `trust-server`: the pin of `server` was removed; the key it proves next is pinned. */
   | { event: 'server_trusted'; server: string }
   | { event: 'stats'; drops: Record<string, number> }
+  | { event: 'history'; peer: string; peerId: string; messages: HistoryItem[] }
+  | { event: 'search'; text: string; results: SearchResult[] }
+  | { event: 'contacts'; contacts: ContactEntry[] }
   /** `known`: a key is pinned for the id; `fingerprint` only then. */
   | { event: 'whois'; peer: string; peerId: string; known: boolean; verified: boolean; fingerprint?: string }
   // Not part of the headless contract's required set, but emitted for UIs: status changes.
@@ -67,6 +76,12 @@ export type ClientCommand =
   | { cmd: 'trust-server'; addr: string }
   | { cmd: 'whois'; peer: string }
   | { cmd: 'stats' }
+  /** Up to `limit` messages before `before` (a msgId; default: the newest), oldest first. */
+  | { cmd: 'history'; peer: string; limit?: number; before?: string }
+  | { cmd: 'search'; text: string; limit?: number }
+  | { cmd: 'contacts' }
+  /** Marks a conversation read (unread 0); the UI does it when the conversation is in view. */
+  | { cmd: 'read'; peer: string }
   | { cmd: 'quit' };
 
 /** What a UI needs from a running client: the event stream and the command entry. */
