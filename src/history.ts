@@ -38,5 +38,7 @@ export interface ContactEntry {
   name: string;
   online: boolean;
   unread: number;
+  /** Our messages to this contact still queued (not yet on the recipient's disk). */
+  queued: number;
   lastAt: number;
 }
