@@ -26,7 +26,14 @@ export type ServerEvent =
    * Datagrams dropped since the last summary, by reason: at most one summary a second, never
    * one event per datagram (the running totals are in stats().drops).
    */
-  | { type: 'drops'; counts: Record<string, number>; total: number; sinceMs: number };
+  | { type: 'drops'; counts: Record<string, number>; total: number; sinceMs: number }
+  /**
+   * A registered client's claim about its path to a peer (sent at once on a change and again
+   * in heartbeats; a claim, not evidence: views show a path confirmed only when both ends
+   * report it). `relayServer`: HOST:PORT of the relaying server; `nat`: the client's own NAT
+   * type; `reason`: why an attempt failed.
+   */
+  | { type: 'path_report'; from: PeerRef; peerId: string; outcome: 'direct' | 'relay' | 'failed'; relayServer?: string; reason?: string; nat?: string };
 
 export type ServerEventType = ServerEvent['type'];
 

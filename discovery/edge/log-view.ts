@@ -59,6 +59,8 @@ export function describe(ev: ServerEvent): string {
       return `relay-  ${who(ev.pair.a)} <-> ${who(ev.pair.b)} idle; ${ev.pair.datagrams} datagrams, ${ev.pair.bytes} bytes in ${seconds(ev.pair.lastAt - ev.pair.since)}`;
     case 'drops':
       return `drops   ${ev.total} in ${seconds(ev.sinceMs)}: ${byReason(ev.counts)}`;
+    case 'path_report':
+      return `path    ${who(ev.from)} -> ${short(ev.peerId)}: ${ev.outcome}${ev.relayServer ? ` via ${ev.relayServer}` : ''}${ev.reason ? ` (${ev.reason})` : ''}`;
   }
 }
 
