@@ -10,3 +10,4 @@ export { openHistory, type OpenOptions, type OpenResult } from './open-history.t
 export { exportHistory, type ExportResult } from './export-file.ts';
 export { readQueuedBestEffort } from './salvage.ts';
 export { checkIntegrity, type IntegrityResult } from './check-integrity.ts';
+export { RetentionSweeper, startRetention, type RetentionOptions } from './retention.ts';
