@@ -60,9 +60,9 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     const cw = Math.max(1, (screen.width as number) - listWidth - 2);
     const ch = Math.max(1, (screen.height as number) - 2 - 2 - 1);
     // Back at the bottom, far pages go (memory stays bounded); scrolled back, nothing is trimmed.
-    if (viewport.scroll === 0) model.trimOpen();
     const jumped = model.takeJumpLine();
     if (jumped) viewport.show(jumped);
+    else if (viewport.scroll === 0) model.trimOpen();
     const view = viewport.frame(model.currentLines(), cw, ch);
     model.scrolledBack = view.scroll > 0;
     if (view.above < PREFETCH_SCREENS * ch) model.loadOlder();
@@ -110,7 +110,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     if (done) return;
     done = true;
     // Nothing is lost on quitting: say what stays in the outbox, then go (never wait for it).
-    const queued = model.queued.total();
+    const queued = model.queued.total() + model.pages.unconfirmed();
     if (queued > 0) farewell = `${queued} message${queued === 1 ? ' stays' : 's stay'} queued and will be sent when you are back`;
     if (farewell) model.note(farewell);
     model.note('saying goodbye…');

@@ -71,6 +71,13 @@ export class HistoryPages {
     this.refs.set(ref, line);
   }
 
+  /** Our sends the client has not confirmed yet (no `queued` so far): they will be queued too. */
+  unconfirmed(): number {
+    let n = 0;
+    for (const line of this.refs.values()) if (line.mark === 'pending') n++;
+    return n;
+  }
+
   /** `queued`: the message is in the outbox (…). */
   queued(ref: unknown, msgId: string): void {
     const line = typeof ref === 'string' ? this.refs.get(ref) : undefined;

@@ -253,7 +253,8 @@ export class UiModel {
   /** Back at the bottom: far pages of the open conversation are dropped (they load again on PageUp). */
   trimOpen(): void {
     const conv = this.openConversation();
-    if (conv) this.pages.trim(conv, this.maxLines);
+    // A search jump loads pages back to its message: trimming them would ask for them again.
+    if (conv && this.jump === undefined && this.jumpLine === undefined) this.pages.trim(conv, this.maxLines);
   }
 
   /** Enter on a search result: its conversation, loaded back until the message is there. */

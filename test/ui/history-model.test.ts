@@ -121,8 +121,10 @@ test('states: pending, then … on queued (msgId learnt), ✓ by msgId; a state 
   assert.ok(send?.cmd === 'send');
   const line = m.currentLines().at(-1)!;
   assert.equal(line.mark, 'pending');
+  assert.equal(m.pages.unconfirmed(), 1, 'a send not confirmed yet counts as queued on /quit');
   m.apply({ event: 'queued', to: 'bob', toId: BOB.id, ref: send.ref, msgId: 'new1', seq: 7 });
   assert.deepEqual([line.mark, line.msgId], ['queued', 'new1']);
+  assert.equal(m.pages.unconfirmed(), 0);
   assert.equal(m.queued.total(), 3);
   m.apply({ event: 'delivered', to: 'bob', toId: BOB.id, msgId: 'new1', seq: 7 });
   assert.equal(line.mark, 'delivered', 'by msgId, without a ref');
