@@ -17,6 +17,8 @@ export class Viewport {
   private lines: ChatLine[] | undefined;
   private bottom: ChatLine | undefined;
   private target: ChatLine | undefined;
+  /** The search result gone to: shown underlined until the view goes back to the bottom. */
+  private found: ChatLine | undefined;
 
   pageUp(rows: number): void {
     this.scroll += rows;
@@ -28,17 +30,23 @@ export class Viewport {
 
   toBottom(): void {
     this.scroll = 0;
+    this.found = undefined;
   }
 
   /** Scrolls so that `line` shows a third of the way down, at the next frame that has it. */
   show(line: ChatLine): void {
     this.target = line;
+    this.found = line;
   }
 
   frame(lines: ChatLine[], width: number, height: number): Frame {
-    const rendered = lines.map((l) => renderLineCached(l, width));
+    const rendered = lines.map((l) => {
+      const rows = renderLineCached(l, width);
+      return l === this.found ? rows.map((r) => `{underline}${r}{/underline}`) : rows;
+    });
     if (lines !== this.lines) {
       this.scroll = 0; // another conversation (or home): start at its bottom
+      if (this.found !== undefined && !lines.includes(this.found)) this.found = undefined;
     } else if (this.scroll > 0 && this.bottom !== undefined && lines.at(-1) !== this.bottom) {
       // Lines arrived below while scrolled back: keep the view where the person left it.
       const at = lines.lastIndexOf(this.bottom);

@@ -205,7 +205,7 @@ test('viewport: stays on its lines while pages load above and messages arrive be
   const target = lines.find((l) => l.msgId === 'm000003')!;
   v.show(target);
   const shown = v.frame(lines, 60, 10);
-  assert.ok(shown.rows.some((r) => r.includes('text 3')));
+  assert.ok(shown.rows.some((r) => /^\{underline\}.*text 3/.test(r)), 'the search result is underlined');
   v.toBottom();
   assert.match(v.frame(lines, 60, 10).rows.at(-1) ?? '', /new one/);
 });
