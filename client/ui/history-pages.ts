@@ -7,6 +7,8 @@ import type { ChatLine, Conversation, Mark } from './types.ts';
 
 /** Messages per `history` request: a few screens, so one answer keeps well ahead of PageUp. */
 export const PAGE_SIZE = 200;
+/** A `history` request unanswered this long (ms) is asked again (an answer lost to an error). */
+export const REQUEST_RETRY_MS = 10_000;
 /** States remembered for messages not loaded when their event came (a later page is not stale). */
 const SETTLED_MAX = 4096;
 
@@ -24,28 +26,28 @@ export class HistoryPages {
   constructor(
     private readonly selfId: () => string,
     private readonly clean: (text: string) => string,
+    private readonly now: () => number,
     readonly pageSize = PAGE_SIZE,
   ) {}
 
   /** The newest page, the first time the conversation is opened; afterwards nothing. */
   newest(conv: Conversation): ClientCommand | undefined {
-    if (conv.paging.started) return undefined;
-    conv.paging.started = true;
-    conv.paging.request = 'newest';
+    if (conv.paging.started && !this.stale(conv, 'newest')) return undefined;
+    Object.assign(conv.paging, { started: true, request: 'newest', requestedAt: this.now() });
     return { cmd: 'history', peer: conv.peerId, limit: this.pageSize };
   }
 
   /** The page before the oldest loaded message, unless one is out or the first is loaded. */
   older(conv: Conversation): ClientCommand | undefined {
     const paging = conv.paging;
-    if (!paging.started) return this.newest(conv);
-    if (paging.request !== undefined || paging.complete) return undefined;
+    if (!paging.started || this.stale(conv, 'newest')) return this.newest(conv);
+    if ((paging.request !== undefined && !this.stale(conv, 'older')) || paging.complete) return undefined;
     const before = conv.lines.find((l) => l.msgId !== undefined)?.msgId;
     if (before === undefined) {
       paging.complete = true; // the newest page was empty: there is no history
       return undefined;
     }
-    paging.request = 'older';
+    Object.assign(paging, { request: 'older', requestedAt: this.now() });
     return { cmd: 'history', peer: conv.peerId, limit: this.pageSize, before };
   }
 
@@ -132,6 +134,11 @@ export class HistoryPages {
       this.byMsgId.delete(line.msgId);
       conv.paging.complete = false;
     }
+  }
+
+  /** This request is out and unanswered for too long: ask again (a duplicate answer adds nothing). */
+  private stale(conv: Conversation, request: 'newest' | 'older'): boolean {
+    return conv.paging.request === request && this.now() - (conv.paging.requestedAt ?? 0) > REQUEST_RETRY_MS;
   }
 
   private lineOf(item: HistoryItem): ChatLine {

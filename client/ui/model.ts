@@ -70,7 +70,7 @@ export class UiModel {
     this.now = opts.now ?? Date.now;
     this.maxLines = opts.maxLines ?? 1000;
     this.refPrefix = `ui-${this.now().toString(36)}-`;
-    this.pages = new HistoryPages(() => this.status.id, clean, opts.pageSize);
+    this.pages = new HistoryPages(() => this.status.id, clean, this.now, opts.pageSize);
   }
 
   apply(ev: ClientEvent): void {
@@ -233,6 +233,7 @@ export class UiModel {
   /** Shows a conversation; its newest page is asked for the first time, and it is marked read. */
   open(id: string): Conversation {
     const conv = this.conversation(id, this.online.get(id) ?? this.conversations.get(id)?.name ?? '');
+    if (this.jump !== undefined && this.jump.peerId !== id) this.jump = undefined; // the person went elsewhere
     this.openId = id;
     this.selectedId = id;
     this.chose = true;

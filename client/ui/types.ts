@@ -24,6 +24,8 @@ export interface Paging {
   started: boolean;
   /** The `history` request out, if any: one at a time per conversation, so each answer is known. */
   request?: 'newest' | 'older';
+  /** When it was sent (the model's clock), to ask again if no answer comes. */
+  requestedAt?: number;
   /** The oldest message loaded is the conversation's first: nothing older to ask for. */
   complete: boolean;
 }

@@ -209,3 +209,16 @@ test('viewport: stays on its lines while pages load above and messages arrive be
   v.toBottom();
   assert.match(v.frame(lines, 60, 10).rows.at(-1) ?? '', /new one/);
 });
+
+test('a history request with no answer is asked again after a while, not at once', () => {
+  let now = T0;
+  const m = new UiModel(ME, { now: () => now, pageSize: 100 });
+  m.apply({ event: 'contacts', contacts: [{ id: DAVE.id, name: 'dave', online: false, unread: 0, queued: 0, lastAt: T0 }] });
+  m.open(DAVE.id);
+  assert.equal(history(m.takeCommands()).length, 1);
+  m.loadOlder();
+  assert.deepEqual(m.takeCommands(), []);
+  now += 11_000;
+  m.loadOlder();
+  assert.deepEqual(m.takeCommands(), [{ cmd: 'history', peer: DAVE.id, limit: 100 }]);
+});
