@@ -8,6 +8,7 @@ import { HistoryPages } from './history-pages.ts';
 import { listEntries, shortId, type PeerEntry } from './peer-list.ts';
 import { QueuedCount } from './queued-count.ts';
 import { stripUnsafe } from './sanitize.ts';
+import { SearchJump } from './search-jump.ts';
 import { SearchList, type SearchHit } from './search.ts';
 import type { ChatLine, Conversation } from './types.ts';
 
@@ -62,8 +63,7 @@ export class UiModel {
   private chose = false;
   private readonly offlineNoted = new Set<string>();
   /** A search result being gone to: its conversation loads pages until the message is there. */
-  private jump: { peerId: string; msgId: string } | undefined;
-  private jumpLine: ChatLine | undefined;
+  private readonly jump: SearchJump;
 
   constructor(self: { name: string; id: string }, opts: ModelOptions = {}) {
     this.status = { name: self.name, id: self.id, observed: '', nat: 'unknown' };
@@ -71,6 +71,7 @@ export class UiModel {
     this.maxLines = opts.maxLines ?? 1000;
     this.refPrefix = `ui-${this.now().toString(36)}-`;
     this.pages = new HistoryPages(() => this.status.id, clean, this.now, opts.pageSize);
+    this.jump = new SearchJump(this.pages);
   }
 
   apply(ev: ClientEvent): void {
@@ -233,7 +234,7 @@ export class UiModel {
   /** Shows a conversation; its newest page is asked for the first time, and it is marked read. */
   open(id: string): Conversation {
     const conv = this.conversation(id, this.online.get(id) ?? this.conversations.get(id)?.name ?? '');
-    if (this.jump !== undefined && this.jump.peerId !== id) this.jump = undefined; // the person went elsewhere
+    this.jump.leave(id);
     this.openId = id;
     this.selectedId = id;
     this.chose = true;
@@ -255,14 +256,14 @@ export class UiModel {
   trimOpen(): void {
     const conv = this.openConversation();
     // A search jump loads pages back to its message: trimming them would ask for them again.
-    if (conv && this.jump === undefined && this.jumpLine === undefined) this.pages.trim(conv, this.maxLines);
+    if (conv && !this.jump.busy()) this.pages.trim(conv, this.maxLines);
   }
 
   /** Enter on a search result: its conversation, loaded back until the message is there. */
   goTo(hit: SearchHit): ClientCommand | undefined {
     this.search.close();
     const connect = this.enter(hit.peerId);
-    this.jump = { peerId: hit.peerId, msgId: hit.msgId };
+    this.jump.start(hit.peerId, hit.msgId);
     const conv = this.conversations.get(hit.peerId);
     if (conv) this.followJump(conv);
     return connect;
@@ -270,9 +271,7 @@ export class UiModel {
 
   /** The line a search jump reached, once: the app scrolls it into view. */
   takeJumpLine(): ChatLine | undefined {
-    const line = this.jumpLine;
-    this.jumpLine = undefined;
-    return line;
+    return this.jump.take();
   }
 
   /** What the model asks of the client: history pages, then read marks (one per conversation). */
@@ -347,20 +346,11 @@ export class UiModel {
     this.defaultSelection();
   }
 
-  /** A search jump in this conversation: there, or the next older page asked for, or not in the history. */
+  /** A search jump in this conversation: there, the next older page asked for, or not in the history. */
   private followJump(conv: Conversation): void {
-    if (this.jump?.peerId !== conv.peerId) return;
-    const line = this.pages.line(this.jump.msgId);
-    if (line) {
-      this.jumpLine = line;
-      this.jump = undefined;
-    } else if (conv.paging.complete) {
-      this.jump = undefined;
-      this.system(conv.lines, 'that message is no longer in the history');
-    } else {
-      const page = conv.paging.request === undefined ? this.pages.older(conv) : undefined;
-      if (page) this.outbox.push(page);
-    }
+    const step = this.jump.follow(conv);
+    if (step.kind === 'missing') this.system(conv.lines, 'that message is no longer in the history');
+    else if (step.kind === 'page' && step.command) this.outbox.push(step.command);
   }
 
   private conversation(id: string, name: string): Conversation {

@@ -222,3 +222,14 @@ test('a history request with no answer is asked again after a while, not at once
   m.loadOlder();
   assert.deepEqual(m.takeCommands(), [{ cmd: 'history', peer: DAVE.id, limit: 100 }]);
 });
+
+test('a search result no longer in the history (deleted by retention): said once, no endless loading', () => {
+  const m = model({ pageSize: 100 });
+  m.apply({ event: 'contacts', contacts: [{ id: DAVE.id, name: 'dave', online: false, unread: 0, queued: 0, lastAt: T0 }] });
+  m.goTo({ peer: 'dave', peerId: DAVE.id, msgId: 'gone', from: 'dave', text: 'old', sentAt: T0 });
+  assert.equal(history(m.takeCommands()).length, 1);
+  m.apply({ event: 'history', peer: 'dave', peerId: DAVE.id, messages: items(DAVE, 0, 30) });
+  assert.deepEqual(history(m.takeCommands()), []);
+  assert.equal(m.takeJumpLine(), undefined);
+  assert.match(m.currentLines().at(-1)?.text ?? '', /that message is no longer in the history/);
+});
