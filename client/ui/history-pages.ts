@@ -24,7 +24,8 @@ export class HistoryPages {
   private readonly refs = new Map<string, ChatLine>();
 
   constructor(
-    private readonly selfId: () => string,
+    /** Who we are now: our own messages show our current name (the store may keep another). */
+    private readonly self: () => { id: string; name: string },
     private readonly clean: (text: string) => string,
     private readonly now: () => number,
     readonly pageSize = PAGE_SIZE,
@@ -142,10 +143,11 @@ export class HistoryPages {
   }
 
   private lineOf(item: HistoryItem): ChatLine {
-    const self = item.fromId === this.selfId();
+    const me = this.self();
+    const self = item.fromId === me.id;
     const mark = self ? this.finalStates.get(item.msgId) ?? markOf(String(item.state)) : undefined;
     return {
-      kind: 'msg', at: item.sentAt, from: this.clean(item.from), self, text: this.clean(item.text), msgId: item.msgId,
+      kind: 'msg', at: item.sentAt, from: self ? me.name : this.clean(item.from), self, text: this.clean(item.text), msgId: item.msgId,
       ...(mark ? { mark } : {}),
     };
   }

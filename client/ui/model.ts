@@ -70,7 +70,7 @@ export class UiModel {
     this.now = opts.now ?? Date.now;
     this.maxLines = opts.maxLines ?? 1000;
     this.refPrefix = `ui-${this.now().toString(36)}-`;
-    this.pages = new HistoryPages(() => this.status.id, clean, this.now, opts.pageSize);
+    this.pages = new HistoryPages(() => this.status, clean, this.now, opts.pageSize);
     this.jump = new SearchJump(this.pages);
   }
 
@@ -108,7 +108,7 @@ export class UiModel {
         break;
       }
       case 'search':
-        this.search.show(ev.text, ev.results, clean);
+        this.search.show(ev.text, ev.results.map((r) => (r.fromId === this.status.id ? { ...r, from: this.status.name } : r)), clean);
         if (ev.results.length === 0) this.note(`nothing found for "${clean(ev.text)}"`);
         break;
       case 'connected': {

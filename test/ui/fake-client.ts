@@ -63,7 +63,7 @@ export class FakeClient implements ChatClientApi {
     } else if (cmd.cmd === 'send') {
       const peer = [...FAKE_PEERS, DAVE, ERIN].find((p) => p.id === cmd.peer);
       if (!peer) {
-        return this.later(50, () => this.emit({ event: 'failed', to: '', toId: cmd.peer, ref: cmd.ref, msgId: '', code: 'PEER_UNREACHABLE', message: 'no such peer', reason: 'no such peer' }));
+        return this.later(50, () => this.emit({ event: 'failed', to: '', toId: cmd.peer, ref: cmd.ref, msgId: '', code: 'MESSAGE_TIMEOUT', message: 'no such peer', reason: 'no such peer' }));
       }
       // Committed to the (in-memory) outbox first; delivered only while connected.
       const item = this.history.add(peer, false, cmd.text, 'queued', Date.now());

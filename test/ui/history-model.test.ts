@@ -233,3 +233,13 @@ test('a search result no longer in the history (deleted by retention): said once
   assert.equal(m.takeJumpLine(), undefined);
   assert.match(m.currentLines().at(-1)?.text ?? '', /that message is no longer in the history/);
 });
+
+test('our own messages in pages and search results show our name, whatever name the history kept', () => {
+  const m = model();
+  m.apply({ event: 'contacts', contacts: [{ id: DAVE.id, name: 'dave', online: false, unread: 0, queued: 0, lastAt: T0 }] });
+  m.open(DAVE.id);
+  m.apply({ event: 'history', peer: 'dave', peerId: DAVE.id, messages: items(DAVE, 0, 2).map((i) => ({ ...i, from: i.fromId === ME.id ? 'me' : i.from })) });
+  assert.deepEqual(m.currentLines().map((l) => l.from), ['dave', 'alice']);
+  m.apply({ event: 'search', text: 'x', results: [{ peer: 'dave', peerId: DAVE.id, msgId: 'm1', from: 'me', fromId: ME.id, text: 'x', sentAt: T0 }] });
+  assert.equal(m.search.hits[0]?.from, 'alice');
+});
