@@ -2,12 +2,14 @@
 // alice and bob as two real clients, each with its own HOME and history (--data DIR). They
 // chat (one distinctive message early), both quit, both start again: the conversation is in
 // the list before the peer is back, opens with its history, PageUp reaches the first message,
-// and /search finds the early one and Enter goes there.
+// and /search finds the early one and Enter goes there. A headless carol writes to bob while he
+// looks at alice's conversation: her unread count is in his list again after his restart.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { HeadlessClient } from '../helpers/headless-client.ts';
 import { freeUdpPort, startServer, stopProcess, tempHome } from '../helpers/processes.ts';
 import { misalignedRows, requireTmux, Tmux, type Pane } from './tmux.ts';
 
@@ -20,11 +22,13 @@ const tmux = new Tmux();
 const home = tempHome();
 let server: ChildProcess | undefined;
 let run = 0;
+const headless: HeadlessClient[] = [];
 
 before(() => requireTmux());
 
 after(async () => {
   tmux.close();
+  await Promise.all(headless.map((c) => c.stop()));
   if (server) await stopProcess(server);
   rmSync(home, { recursive: true, force: true });
 });
@@ -45,7 +49,7 @@ async function quit(pane: Pane): Promise<void> {
 /** The conversation pane's rows (right of the list), for telling one view from the next. */
 const conversationRows = (screen: string): string => screen.split('\n').map((r) => r.slice(26)).join('\n');
 
-test('real clients: chat, quit both, start both: the conversation is back, PageUp reaches the first message, /search finds it', { timeout: 180_000 }, async () => {
+test('real clients: chat, quit both, start both: the conversation and unread counts are back, PageUp reaches the first message, /search finds it', { timeout: 180_000 }, async () => {
   const port = await freeUdpPort();
   server = await startServer(port);
   let alice = startClient('alice', port);
@@ -68,11 +72,17 @@ test('real clients: chat, quit both, start both: the conversation is back, PageU
   bob.keys('Enter');
   await alice.waitFor('bob\'s answer', /bob: bye for now/, 15_000);
   await bob.waitFor('bob\'s answer delivered', /bob: bye for now ✓/, 15_000);
-  await Promise.all([quit(alice), quit(bob)]);
+  const carol = HeadlessClient.start('carol', [port], { home: join(home, 'carol') });
+  headless.push(carol);
+  await carol.waitFor((e) => e.event === 'peers' && (e.peers as { name: string }[]).some((p) => p.name === 'bob'), 20_000, 'bob listed');
+  carol.send({ cmd: 'send', peer: 'bob', text: 'psst from carol', ref: 'c1' });
+  await carol.waitFor((e) => e.event === 'delivered' && e.ref === 'c1', 20_000, 'delivered to bob');
+  await bob.waitFor('carol\'s unread count in bob\'s list', /│. . carol \(1\)/, 10_000);
+  await Promise.all([quit(alice), quit(bob), carol.stop()]);
 
   // bob alone first: alice is in his list from his history alone (offline), before she is back.
   bob = startClient('bob', port);
-  await bob.waitFor('alice in bob\'s list from the history', /│○ . alice/, 20_000);
+  await bob.waitFor('alice and carol (1 unread) in bob\'s list from the history', (s) => /│○ . alice/.test(s) && /│○ . carol \(1\)/.test(s), 20_000);
   alice = startClient('alice', port);
   await alice.waitFor('bob in alice\'s list', /│[○●] . bob/, 20_000);
 
