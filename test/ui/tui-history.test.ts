@@ -117,5 +117,11 @@ test('real clients: chat, quit both, start both: the conversation and unread cou
   bob.keys('Enter');
   await bob.waitFor('bob\'s history with alice', (s) => s.includes(`alice: later message ${LATER}`) && /bob: bye for now ✓/.test(s), 15_000);
 
-  await Promise.all([quit(alice), quit(bob)]);
+  // bob leaves; alice writes anyway (it queues) and /quit says it stays queued.
+  await quit(bob);
+  alice.type('while you were away');
+  alice.keys('Enter');
+  await alice.waitFor('the message queued', /alice: while you were away …/, 10_000);
+  await quit(alice);
+  assert.match(alice.captureAll(), /natter: 1 message stays queued and will be sent when you are back/);
 });
