@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const dataDir = flags.data ?? defaultDataDir();
   const keepDays = flags['keep-days'] === undefined ? undefined : Number(flags['keep-days']);
   if (keepDays !== undefined && (!Number.isFinite(keepDays) || keepDays <= 0)) fail(`--keep-days "${flags['keep-days']}" is not a number of days (> 0)`);
-  const history = openClientHistory(dataDir, identity.id);
+  const history = openClientHistory(dataDir, { id: identity.id, name });
   if ('error' in history) fail(`history: ${history.error}`);
   if (flags.export !== undefined) {
     const written = exportHistory(history.store, flags.export);
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     throw err;
   }
   if (history.warning) client.reportWarning('HISTORY_DAMAGED', history.warning);
-  if (keepDays !== undefined) startRetention(() => client.historyStore(), keepDays);
+  if (keepDays !== undefined) startRetention(() => client.historyStore() ?? history.store, keepDays);
   warnIfNoServerAnswers(client, servers.length, flags.headless);
   // Until the UI takes over, a signal says goodbye and exits; in UI mode the UI's own handler
   // owns shutdown (one handler), so the terminal is restored before the process exits.

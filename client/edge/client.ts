@@ -160,7 +160,7 @@ export class ChatClient implements ChatClientApi {
     return this.transport.localEndpoint()[1];
   }
 
-  /** Adds a listener; it first gets the latest ready, status and peers, so a UI that loads late misses nothing. */
+  /** Adds a listener; it first gets the latest ready, status and peers (and warnings about this client), so a UI that loads late misses nothing. */
   onEvent(listener: (ev: ClientEvent) => void): void {
     this.listeners.push(listener);
     for (const ev of this.sticky.values()) listener(ev);
@@ -293,6 +293,8 @@ export class ChatClient implements ChatClientApi {
   /** Hands an event to every listener (after its commit, when it needed one). */
   private deliver(ev: ClientEvent): void {
     if (ev.event === 'ready' || ev.event === 'status' || ev.event === 'peers') this.sticky.set(ev.event, ev);
+    // A warning about this client itself (damaged history, pins not saved) is state: a UI that loads late sees it too.
+    else if (ev.event === 'warning' && ev.peerId === undefined) this.sticky.set(`warning:${ev.code}`, ev);
     for (const l of this.listeners) l(ev);
   }
 

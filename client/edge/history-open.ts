@@ -3,8 +3,7 @@
 // the full integrity check runs beside the first screen (a worker), and if it fails the file
 // is moved aside then too, with what was still queued carried over to the fresh one.
 
-import { join } from 'node:path';
-import { checkIntegrity, moveAside, openHistory, readQueuedBestEffort } from '../../src/store/history/history-store.ts';
+import { checkIntegrity, historyPath, moveAside, openHistory, readQueuedBestEffort } from '../../src/store/history/history-store.ts';
 import type { HistoryStoreApi } from '../../src/store/history/history-api.ts';
 
 export interface OpenedHistory {
@@ -15,13 +14,10 @@ export interface OpenedHistory {
   warning?: string;
 }
 
-/** `DATA/<identity id>.sqlite3`. */
-export const historyFile = (dataDir: string, identityId: string): string => join(dataDir, `${identityId}.sqlite3`);
-
-/** Opens (creating if needed) the history of `identityId`; a one-line message if even a fresh file cannot be made. */
-export function openClientHistory(dataDir: string, identityId: string): OpenedHistory | { error: string } {
-  const path = historyFile(dataDir, identityId);
-  const opened = openHistory(path);
+/** Opens (creating if needed) the history of `self` (file `DATA/<id>.sqlite3`); a one-line message if even a fresh file cannot be made. */
+export function openClientHistory(dataDir: string, self: { id: string; name: string }): OpenedHistory | { error: string } {
+  const path = historyPath(dataDir, self.id);
+  const opened = openHistory(path, { self });
   if (!opened.ok) return { error: opened.message };
   const warning = opened.movedAside ? `your history file could not be read and was moved aside to ${opened.movedAside}; a new one was started` : undefined;
   const check = checkIntegrity(path).then((result) => {
@@ -30,7 +26,7 @@ export function openClientHistory(dataDir: string, identityId: string): OpenedHi
     const queued = readQueuedBestEffort(opened.store);
     opened.store.close();
     const aside = moveAside(path);
-    const fresh = openHistory(path);
+    const fresh = openHistory(path, { self });
     if (!fresh.ok) throw new Error(fresh.message);
     if (queued.length) fresh.store.commit({ outgoing: queued });
     return {
