@@ -98,6 +98,10 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   pollTransmit(): { to: Endpoint; bytes: Uint8Array } | undefined {
+    if (this.delivery.hasPendingReceipts) {
+      // Receipts of one round of I/O go together, one payload per peer (see Delivery.stored).
+      this.routeDelivery(this.delivery.flushReceipts());
+    }
     const next = this.discovery.pollTransmit() ?? this.out.shift();
     if (next || this.framesPending.size === 0) return next;
     // Seal what conversations gathered, now that the socket asks for it (see takeSealed).

@@ -42,6 +42,9 @@ export class Delivery {
   private readonly retries = new Fifo<RetryDue>();
   /** Conversations given something to send since the facade last pumped them. */
   private readonly touched = new Set<Conversation>();
+  /** Receipts to send at the next flush, by peer; and the `now` of the latest. */
+  private readonly pendingReceipts = new Map<string, string[]>();
+  private receiptsNow = 0;
 
   /** @param events where its ClientEvents go: the engine's own queue, so they keep their order among the rest. */
   constructor(
@@ -138,14 +141,34 @@ export class Delivery {
   }
 
   /**
-   * These messages from `peerId` are stored (new, or seen before): the receipt goes now. With
-   * no open conversation it does not go at all: the sender sends them again on the next one.
+   * These messages from `peerId` are stored (new, or seen before): their receipt goes with the
+   * next datagrams (flushReceipts), one payload for everything stored in that round of I/O.
    */
   stored(peerId: string, msgIds: string[], now: number): void {
-    const conv = this.table.openWith(peerId);
-    if (msgIds.length === 0 || conv?.state !== 'connected') return;
-    conv.sendReceipt(msgIds, now);
-    this.touched.add(conv);
+    if (msgIds.length === 0) return;
+    const ids = this.pendingReceipts.get(peerId);
+    if (ids) ids.push(...msgIds);
+    else this.pendingReceipts.set(peerId, [...msgIds]);
+    this.receiptsNow = now;
+  }
+
+  get hasPendingReceipts(): boolean {
+    return this.pendingReceipts.size > 0;
+  }
+
+  /**
+   * Sends the receipts gathered since the last flush. With no open conversation a receipt does
+   * not go at all: the sender sends the message again on the next one, and gets it then.
+   */
+  flushReceipts(): number {
+    for (const [peerId, msgIds] of this.pendingReceipts) {
+      const conv = this.table.openWith(peerId);
+      if (conv?.state !== 'connected') continue;
+      conv.sendReceipt(msgIds, this.receiptsNow);
+      this.touched.add(conv);
+    }
+    this.pendingReceipts.clear();
+    return this.receiptsNow; // the time the facade pumps the touched conversations at
   }
 
   /** A conversation with `peerId` ended or never opened: its queued messages wait for the next attempt. */
