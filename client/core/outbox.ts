@@ -75,9 +75,13 @@ export class Outbox {
     if (!q) return [];
     q.retryAt = undefined; // a conversation is carrying them: no retry timer meanwhile
     q.delayMs = OUTBOX_RETRY_FIRST_MS;
+    // Entries are handed over in seq order, so those already on `cid` are a prefix: walk back
+    // from the newest to the first one it has (O(new), not O(queue), for each send).
+    let i = q.entries.length;
+    while (i > 0 && (q.entries[i - 1] as Entry).on !== cid) i--;
     const out: OutgoingChat[] = [];
-    for (const e of q.entries) {
-      if (e.on === cid) continue;
+    for (let j = i; j < q.entries.length; j++) {
+      const e = q.entries[j] as Entry;
       e.on = cid;
       out.push(e.chat);
     }
