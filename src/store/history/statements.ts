@@ -28,7 +28,7 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO messages(msg_id, peer_id, direction, seq, text, sent_at, state, stored_at)
        VALUES (?, ?, 'in', ?, ?, ?, 'received', ?) ON CONFLICT(msg_id) DO NOTHING RETURNING id`,
     ),
-    bumpUnread: db.prepare<[number, string]>('UPDATE contacts SET unread = unread + 1, last_at = max(last_at, ?) WHERE peer_id = ?'),
+    bumpUnread: db.prepare<[number, number, string]>('UPDATE contacts SET unread = unread + ?, last_at = max(last_at, ?) WHERE peer_id = ?'),
     insertOutgoing: db.prepare<[string, string, number, string, number, string | null, number]>(
       `INSERT INTO messages(msg_id, peer_id, direction, seq, text, sent_at, state, ref, stored_at)
        VALUES (?, ?, 'out', ?, ?, ?, 'queued', ?, ?)`,
