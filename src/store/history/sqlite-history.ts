@@ -122,7 +122,9 @@ export class SqliteHistory implements HistoryStoreApi {
       beforeId = found.id;
     }
     const rows = this.sql.page.all(peerId, beforeId, Math.max(0, Math.floor(limit))) as MessageRow[];
-    return rows.reverse().map((r) => this.item(r));
+    if (rows.length === 0) return [];
+    const name = this.nameOf(peerId) ?? peerId;
+    return rows.reverse().map((r) => this.item(r, name));
   }
 
   search(text: string, limit: number): SearchResult[] {
@@ -177,13 +179,13 @@ export class SqliteHistory implements HistoryStoreApi {
     }
   }
 
-  private item(r: MessageRow): HistoryItem {
+  private item(r: MessageRow, peerName: string = r.peer_name): HistoryItem {
     const ours = r.direction === 'out';
     const item: HistoryItem = {
       msgId: r.msg_id,
       seq: r.seq,
       fromId: ours ? this.self.id : r.peer_id,
-      from: ours ? this.self.name : r.peer_name,
+      from: ours ? this.self.name : peerName,
       text: r.text,
       sentAt: r.sent_at,
       state: (ours ? r.state : 'received') as MessageState,

@@ -50,9 +50,10 @@ export function prepareStatements(db: Database.Database) {
     ),
     lastSentSeqs: db.prepare<[]>('SELECT peer_id, last_sent_seq FROM contacts WHERE last_sent_seq > 0'),
     idOf: db.prepare<[string, string]>('SELECT id FROM messages WHERE msg_id = ? AND peer_id = ?'),
+    // One peer's page: its name is read once by the caller, not joined per row.
     page: db.prepare<[string, number, number]>(
-      `SELECT ${ITEM_COLUMNS} FROM messages m JOIN contacts c ON c.peer_id = m.peer_id
-       WHERE m.peer_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
+      `SELECT m.id, m.msg_id, m.peer_id, m.direction, m.seq, m.text, m.sent_at, m.state, m.ref, '' AS peer_name
+       FROM messages m WHERE m.peer_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
     ),
     // FTS5 walks its doclist by rowid, so newest first with a LIMIT stops early.
     search: db.prepare<[string, number]>(
