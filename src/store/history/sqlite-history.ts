@@ -127,6 +127,15 @@ export class SqliteHistory implements HistoryStoreApi {
     return rows.reverse().map((r) => this.item(r, name));
   }
 
+  historyFrom(peerId: string, limit: number, from: string): HistoryItem[] {
+    const found = this.sql.idOf.get(from, peerId) as { id: number } | undefined;
+    if (!found) return [];
+    const rows = this.sql.pageFrom.all(peerId, found.id, Math.max(0, Math.floor(limit))) as MessageRow[];
+    if (rows.length === 0) return [];
+    const name = this.nameOf(peerId) ?? peerId;
+    return rows.map((r) => this.item(r, name));
+  }
+
   search(text: string, limit: number): SearchResult[] {
     const query = ftsQuery(text);
     if (query === undefined) return [];

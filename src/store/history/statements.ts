@@ -55,6 +55,10 @@ export function prepareStatements(db: Database.Database) {
       `SELECT m.id, m.msg_id, m.peer_id, m.direction, m.seq, m.text, m.sent_at, m.state, m.ref, '' AS peer_name
        FROM messages m WHERE m.peer_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
     ),
+    pageFrom: db.prepare<[string, number, number]>(
+      `SELECT m.id, m.msg_id, m.peer_id, m.direction, m.seq, m.text, m.sent_at, m.state, m.ref, '' AS peer_name
+       FROM messages m WHERE m.peer_id = ? AND m.id >= ? ORDER BY m.id LIMIT ?`,
+    ),
     // FTS5 walks its doclist by rowid, so newest first with a LIMIT stops early.
     search: db.prepare<[string, number]>(
       `SELECT ${ITEM_COLUMNS} FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN contacts c ON c.peer_id = m.peer_id
