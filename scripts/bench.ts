@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFigure } from './bench/connect.ts';
+import { historyFigures } from './bench/history.ts';
 import { idleFigures } from './bench/idle.ts';
 import { lossyFigures } from './bench/lossy.ts';
 import { outboxDrainFigure } from './bench/outbox-drain.ts';
@@ -28,6 +29,7 @@ const SUITES: { name: string; keys: string[]; run: (quick: boolean) => Promise<F
   { name: 'serverRate', keys: ['serverRate'], run: serverRateFigure },
   { name: 'serverMemory', keys: ['serverMemory', 'serverListP99'], run: serverMemoryFigures },
   { name: 'idle', keys: ['idleCpu', 'idleRss'], run: idleFigures },
+  { name: 'history', keys: ['historyCommit', 'historyOpen', 'historyPage', 'historySearch'], run: historyFigures },
   { name: 'outboxDrain', keys: ['outboxDrain'], run: outboxDrainFigure },
 ];
 

@@ -89,6 +89,39 @@ describe('history store: damaged files, integrity check, file modes', () => {
     }
   });
 
+  it('a crash in the middle of a checkpoint (page 1 written, the file not yet grown) is recovered, not moved aside', async () => {
+    const path = fileIn();
+    makeHistory(path, 200);
+    // More rows that stay in the WAL (no checkpoint), then a copy of file + WAL as a crash leaves them.
+    const db = new Database(path);
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare("INSERT INTO messages (msg_id, peer_id, direction, seq, text, sent_at, state, stored_at) WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 3000) SELECT 'w' || value, ?, 'in', value, 'grown in the wal ' || value, value, 'received', value FROM n").run(BOB);
+    const crashed = fileIn();
+    mkdirSync(join(crashed, '..'), { recursive: true });
+    writeFileSync(crashed, readFileSync(path));
+    const wal = readFileSync(`${path}-wal`);
+    writeFileSync(`${crashed}-wal`, wal);
+    db.close();
+    // The checkpoint wrote page 1 (from the WAL's last frame of it) and crashed before the rest.
+    const pageSize = wal.readUInt32BE(8);
+    let page1: Buffer | undefined;
+    for (let off = 32; off + 24 + pageSize <= wal.length; off += 24 + pageSize) {
+      if (wal.readUInt32BE(off) === 1) page1 = wal.subarray(off + 24, off + 24 + pageSize);
+    }
+    assert.ok(page1);
+    const fd = openSync(crashed, 'r+');
+    writeSync(fd, page1, 0, pageSize, 0);
+    closeSync(fd);
+    assert.ok(page1.readUInt32BE(28) * pageSize > statSync(crashed).size, 'the header now promises more pages than the file has');
+
+    const opened = openHistory(crashed, { self: ALICE });
+    assert.ok(opened.ok, opened.ok ? '' : opened.message);
+    assert.equal(opened.movedAside, undefined, 'not moved aside');
+    assert.equal(opened.store.history(BOB, 5_000).length, 3_200, 'every row there, the WAL ones too');
+    assert.deepEqual(await checkIntegrity(crashed), { ok: true });
+    opened.store.close();
+  });
+
   it('a file we cannot open for other reasons is an error and is left where it is', () => {
     const blocker = join(dir, 'not-a-dir');
     writeFileSync(blocker, 'x');

@@ -151,6 +151,11 @@ describe('history store: schema, commit and reads on a real file', () => {
     assert.deepEqual(store.history(BOB, 10, first[0]!.msgId), [], 'nothing before the first message');
     assert.deepEqual(store.history(BOB, 10, 'no-such-id'), []);
     assert.deepEqual(store.history(BOB, 10, 'c-in-99'), [], "another peer's msgId is not an anchor here");
+    // Around a search hit: the page before it, and the page from it on.
+    assert.deepEqual(store.historyFrom?.(BOB, 4, 'out-11').map((h) => h.seq), [11, 12, 13, 14]);
+    assert.deepEqual(store.historyFrom?.(BOB, 10, 'in-24').map((h) => h.seq), [24, 25]);
+    assert.equal(store.historyFrom?.(BOB, 4, 'in-24')[0]?.from, 'bob');
+    assert.deepEqual(store.historyFrom?.(BOB, 4, 'c-in-99'), []);
     store.close();
   });
 });

@@ -10,29 +10,22 @@ import { runCheck, type IntegrityResult } from './integrity-check.ts';
 export type { IntegrityResult } from './integrity-check.ts';
 
 export function checkIntegrity(path: string): Promise<IntegrityResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (result: IntegrityResult): void => {
-      if (settled) return;
-      settled = true;
-      resolve(result);
-    };
-    const fallback = (): void => {
-      // setImmediate: let the first screen draw before the slow check blocks this thread.
-      if (!settled) setImmediate(() => settle(runCheck(path)));
-    };
-    let worker: Worker;
-    try {
-      worker = new Worker(bootstrap(), { eval: true, workerData: { path } });
-    } catch {
-      fallback();
-      return;
-    }
+  return checkIntegrityInWorker(path).catch(
+    // setImmediate: let the first screen draw before the slow check blocks this thread.
+    () => new Promise<IntegrityResult>((resolve) => setImmediate(() => resolve(runCheck(path)))),
+  );
+}
+
+/** The check in a worker thread only: rejects if the worker cannot run or dies without an answer. */
+export function checkIntegrityInWorker(path: string): Promise<IntegrityResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(bootstrap(), { eval: true, workerData: { path } });
     // The check must not keep a quitting client alive.
     worker.unref();
-    worker.once('message', (result: IntegrityResult) => settle(result));
-    worker.once('error', fallback);
-    worker.once('exit', fallback);
+    worker.once('message', (result: IntegrityResult) => resolve(result));
+    worker.once('error', reject);
+    // After a message this is a no-op (settled); before one it means the worker died silently.
+    worker.once('exit', (code) => reject(new Error(`integrity worker exited (${code}) without an answer`)));
   });
 }
 

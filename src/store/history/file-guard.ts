@@ -3,7 +3,7 @@
 // look at the header that catches a file that is not a database or was cut short, and the
 // move aside of a damaged file with its -wal and -shm (never deleted: the user decides).
 
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const MAGIC = 'SQLite format 3\0';
@@ -41,6 +41,10 @@ export function headerProblem(path: string): string | undefined {
     const raw = header.readUInt16BE(16);
     const pageSize = raw === 1 ? 65536 : raw;
     if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return `bad page size ${raw}`;
+    // With a WAL beside it the size says nothing: a crash in the middle of a checkpoint leaves
+    // page 1 (the new page count) written and later pages not yet, and SQLite recovers that
+    // from the WAL. Only a file with no WAL to finish it must be whole.
+    if (hasWal(path)) return undefined;
     if (size % pageSize !== 0) return `file size ${size} is not a whole number of ${pageSize}-byte pages (cut short)`;
     // The in-header page count is valid only when its version stamp matches the change counter.
     const pages = header.readUInt32BE(28);
@@ -49,6 +53,14 @@ export function headerProblem(path: string): string | undefined {
     return undefined;
   } finally {
     closeSync(fd);
+  }
+}
+
+function hasWal(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
   }
 }
 

@@ -9,5 +9,5 @@ export { moveAside } from './file-guard.ts';
 export { openHistory, type OpenOptions, type OpenResult } from './open-history.ts';
 export { exportHistory, type ExportResult } from './export-file.ts';
 export { readQueuedBestEffort } from './salvage.ts';
-export { checkIntegrity, type IntegrityResult } from './check-integrity.ts';
+export { checkIntegrity, checkIntegrityInWorker, type IntegrityResult } from './check-integrity.ts';
 export { RetentionSweeper, startRetention, type RetentionOptions } from './retention.ts';

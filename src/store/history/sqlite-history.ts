@@ -43,19 +43,28 @@ export class SqliteHistory implements HistoryStoreApi {
 
   private write(batch: CommitBatch, now: number): Set<string> {
     const s = this.sql;
-    for (const n of batch.names ?? []) s.upsertContact.run(n.peerId, n.name);
-    for (const o of batch.outgoing ?? []) {
-      s.upsertContact.run(o.peerId, o.peerName);
+    const outgoing = batch.outgoing ?? [];
+    const incoming = batch.incoming ?? [];
+    // Contacts are touched once per peer per batch, not once per message: a round of 64
+    // messages from one peer costs one upsert and one counter update, not 128 statements.
+    const names = new Map<string, string>();
+    for (const row of [...outgoing, ...incoming]) names.set(row.peerId, row.peerName);
+    for (const n of batch.names ?? []) names.set(n.peerId, n.name);
+    for (const [peerId, name] of names) s.upsertContact.run(peerId, name);
+    const lastSeq = new Map<string, number>();
+    for (const o of outgoing) {
       s.insertOutgoing.run(o.msgId, o.peerId, o.seq, o.text, o.sentAt, o.ref === undefined ? null : JSON.stringify(o.ref), now);
-      s.noteSent.run(now, o.seq, o.peerId);
+      lastSeq.set(o.peerId, Math.max(lastSeq.get(o.peerId) ?? 0, o.seq));
     }
+    for (const [peerId, seq] of lastSeq) s.noteSent.run(now, seq, peerId);
     const inserted = new Set<string>();
-    for (const i of batch.incoming ?? []) {
-      s.upsertContact.run(i.peerId, i.peerName);
+    const newPerPeer = new Map<string, number>();
+    for (const i of incoming) {
       if (s.insertIncoming.get(i.msgId, i.peerId, i.seq, i.text, i.sentAt, now) === undefined) continue;
       inserted.add(i.msgId);
-      s.bumpUnread.run(now, i.peerId);
+      newPerPeer.set(i.peerId, (newPerPeer.get(i.peerId) ?? 0) + 1);
     }
+    for (const [peerId, count] of newPerPeer) s.bumpUnread.run(count, now, peerId);
     for (const msgId of batch.delivered ?? []) s.markDelivered.run(msgId);
     for (const f of batch.failed ?? []) s.markFailed.run(f.code, f.reason, f.msgId);
     return inserted;
@@ -113,7 +122,18 @@ export class SqliteHistory implements HistoryStoreApi {
       beforeId = found.id;
     }
     const rows = this.sql.page.all(peerId, beforeId, Math.max(0, Math.floor(limit))) as MessageRow[];
-    return rows.reverse().map((r) => this.item(r));
+    if (rows.length === 0) return [];
+    const name = this.nameOf(peerId) ?? peerId;
+    return rows.reverse().map((r) => this.item(r, name));
+  }
+
+  historyFrom(peerId: string, limit: number, from: string): HistoryItem[] {
+    const found = this.sql.idOf.get(from, peerId) as { id: number } | undefined;
+    if (!found) return [];
+    const rows = this.sql.pageFrom.all(peerId, found.id, Math.max(0, Math.floor(limit))) as MessageRow[];
+    if (rows.length === 0) return [];
+    const name = this.nameOf(peerId) ?? peerId;
+    return rows.map((r) => this.item(r, name));
   }
 
   search(text: string, limit: number): SearchResult[] {
@@ -168,13 +188,13 @@ export class SqliteHistory implements HistoryStoreApi {
     }
   }
 
-  private item(r: MessageRow): HistoryItem {
+  private item(r: MessageRow, peerName: string = r.peer_name): HistoryItem {
     const ours = r.direction === 'out';
     const item: HistoryItem = {
       msgId: r.msg_id,
       seq: r.seq,
       fromId: ours ? this.self.id : r.peer_id,
-      from: ours ? this.self.name : r.peer_name,
+      from: ours ? this.self.name : peerName,
       text: r.text,
       sentAt: r.sent_at,
       state: (ours ? r.state : 'received') as MessageState,

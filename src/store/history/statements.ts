@@ -28,7 +28,7 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO messages(msg_id, peer_id, direction, seq, text, sent_at, state, stored_at)
        VALUES (?, ?, 'in', ?, ?, ?, 'received', ?) ON CONFLICT(msg_id) DO NOTHING RETURNING id`,
     ),
-    bumpUnread: db.prepare<[number, string]>('UPDATE contacts SET unread = unread + 1, last_at = max(last_at, ?) WHERE peer_id = ?'),
+    bumpUnread: db.prepare<[number, number, string]>('UPDATE contacts SET unread = unread + ?, last_at = max(last_at, ?) WHERE peer_id = ?'),
     insertOutgoing: db.prepare<[string, string, number, string, number, string | null, number]>(
       `INSERT INTO messages(msg_id, peer_id, direction, seq, text, sent_at, state, ref, stored_at)
        VALUES (?, ?, 'out', ?, ?, ?, 'queued', ?, ?)`,
@@ -50,9 +50,14 @@ export function prepareStatements(db: Database.Database) {
     ),
     lastSentSeqs: db.prepare<[]>('SELECT peer_id, last_sent_seq FROM contacts WHERE last_sent_seq > 0'),
     idOf: db.prepare<[string, string]>('SELECT id FROM messages WHERE msg_id = ? AND peer_id = ?'),
+    // One peer's page: its name is read once by the caller, not joined per row.
     page: db.prepare<[string, number, number]>(
-      `SELECT ${ITEM_COLUMNS} FROM messages m JOIN contacts c ON c.peer_id = m.peer_id
-       WHERE m.peer_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
+      `SELECT m.id, m.msg_id, m.peer_id, m.direction, m.seq, m.text, m.sent_at, m.state, m.ref, '' AS peer_name
+       FROM messages m WHERE m.peer_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
+    ),
+    pageFrom: db.prepare<[string, number, number]>(
+      `SELECT m.id, m.msg_id, m.peer_id, m.direction, m.seq, m.text, m.sent_at, m.state, m.ref, '' AS peer_name
+       FROM messages m WHERE m.peer_id = ? AND m.id >= ? ORDER BY m.id LIMIT ?`,
     ),
     // FTS5 walks its doclist by rowid, so newest first with a LIMIT stops early.
     search: db.prepare<[string, number]>(
