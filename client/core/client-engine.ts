@@ -25,6 +25,7 @@ import { DiscoveryClient, type ServerState } from './discovery-client.ts';
 import type { ClientEvent, WarningCode } from './events.ts';
 import { Introductions } from './introductions.ts';
 import { OutgoingMessages } from './outgoing.ts';
+import { PathReporter } from './path-reporter.ts';
 import { PinnedKeys } from './pinned-keys.ts';
 import { Presence } from './presence.ts';
 import { noticeEvent } from './server-keys.ts';
@@ -57,6 +58,8 @@ export interface ClientEngineOptions {
   /** Server keys given with the addresses (host:port#KEY, by endpointKey), and pinned ones (SSH-style; the edge saves them when serverPins.version moves). */
   serverKeys?: ReadonlyMap<string, Uint8Array>;
   serverPins?: ServerPins;
+  /** false: tell the servers nothing about our paths (--no-report; path-reporter.ts says what is told). */
+  report?: boolean;
 }
 
 export class ClientEngine implements Engine<ClientEvent> {
@@ -77,12 +80,15 @@ export class ClientEngine implements Engine<ClientEvent> {
   private readonly framesPending = new Set<Conversation>();
   private readonly wallClock: (now: number) => number;
   private readonly outgoing: OutgoingMessages;
+  private readonly reporter: PathReporter | undefined;
 
   constructor(opts: ClientEngineOptions) {
     this.id = opts.identity.id;
     this.name = opts.name;
     this.wallClock = opts.wallClock ?? ((now) => now);
-    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings, serverKeys: opts.serverKeys, serverPins: opts.serverPins });
+    const reporter = (this.reporter = opts.report === false ? undefined : new PathReporter());
+    const report = reporter && ((now: number) => reporter.body(this.discovery.natType(opts.localPort), this.wallClock(now)));
+    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings, serverKeys: opts.serverKeys, serverPins: opts.serverPins, report });
     this.serverPins = this.discovery.serverPins;
     const randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
     this.table = new ConversationTable(opts.identity, randomCid, opts.timings, opts.now);
@@ -321,6 +327,7 @@ export class ClientEngine implements Engine<ClientEvent> {
       else if (o.kind === 'announce' && o.conv.path) this.emitConnected(o.conv, o.conv.path);
       else if (o.kind === 'drop') this.drops.add(o.reason);
     }
+    if (this.reporter?.takeChanged()) this.discovery.sendReports(now); // a path changed: tell the servers at once
   }
 
   /** Moves a conversation's probes, datagrams and events out to the wire and the event queue. */
@@ -328,6 +335,7 @@ export class ClientEngine implements Engine<ClientEvent> {
     for (const probe of this.intro.duePunches(conv, now)) this.sendOn(conv, probe.path, probe.msg);
     for (let o = conv.pollOutput(); o; o = conv.pollOutput()) this.handleOutput(conv, o, now);
     if (conv.hasFrames()) this.framesPending.add(conv);
+    if (this.reporter?.takeChanged()) this.discovery.sendReports(now); // a path changed: tell the servers at once
     if (conv.state === 'closed') {
       this.table.forget(conv);
       this.intro.stopAsking(conv);
@@ -348,8 +356,10 @@ export class ClientEngine implements Engine<ClientEvent> {
       case 'connect_failed':
         // An attempt someone else started (possibly forged) that never completed is nobody's news.
         if (this.table.isInbound(conv)) return;
+        if (conv.peerId) this.reporter?.failed(conv.peerId, o.reason);
         return void this.events.push({ event: 'connect_failed', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'disconnected':
+        if (conv.peerId) this.reporter?.disconnected(conv.peerId);
         return void this.events.push({ event: 'disconnected', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'message':
         if (!this.table.firstSight(peerId, o.msgId)) return this.drops.add('duplicate-message'); // moved to a new session after its ack was lost
@@ -381,6 +391,7 @@ export class ClientEngine implements Engine<ClientEvent> {
 
   private emitConnected(conv: Conversation, path: Path): void {
     const addr = path.kind === 'direct' ? endpointToString(path.addr) : endpointToString(path.server);
+    if (conv.peerId) this.reporter?.connected(conv.peerId, path);
     this.events.push({ event: 'connected', peer: conv.peerName ?? '?', peerId: conv.peerId ?? '', via: path.kind, addr });
   }
 

@@ -29,6 +29,8 @@ const USAGE = `usage: npm run client -- [options]
   --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run;
                         a missing default key is refused while contacts know it)
   --headless            JSON lines on stdin/stdout instead of the terminal UI
+  --no-report           tell the servers nothing about your paths (by default: your NAT type, and per
+                        peer whether the path is direct, relayed through which server, or failed and why)
   --help                this text`;
 
 function fail(message: string): never {
@@ -45,6 +47,7 @@ function parseFlags() {
         port: { type: 'string' },
         identity: { type: 'string' },
         headless: { type: 'boolean', default: false },
+        'no-report': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
   try {
     const pins = new PinnedKeys(known.pins);
     const serverPins = new ServerPins(serverPinsFile.pins, parsePinnedAddress);
-    client = await ChatClient.start({ identity, name, servers, port, pins, knownPeersFile: known.file, serverKeys, serverPins, serverPinsFile: serverPinsFile.file, timings: timingsFromEnv() });
+    client = await ChatClient.start({ identity, name, servers, port, pins, knownPeersFile: known.file, serverKeys, serverPins, serverPinsFile: serverPinsFile.file, timings: timingsFromEnv(), report: !flags['no-report'] });
   } catch (err) {
     if (err instanceof NatterError) fail(err.message);
     throw err;

@@ -36,6 +36,8 @@ export interface ChatClientOptions {
   serverPinsFile?: ServerPinsFile;
   /** Timer overrides (the CLI passes timingsFromEnv()). */
   timings?: Partial<Timings>;
+  /** false: send the servers no path reports (--no-report). */
+  report?: boolean;
 }
 
 /** Wall-clock ms for the driver's monotonic clock (performance.now()). */
@@ -78,6 +80,7 @@ export class ChatClient implements ChatClientApi {
       timings: opts.timings,
       ...(opts.serverKeys ? { serverKeys: opts.serverKeys } : {}),
       ...(opts.serverPins ? { serverPins: opts.serverPins } : {}),
+      ...(opts.report === false ? { report: false } : {}),
     });
     // Our LAN candidate: the local address of the route toward the (first) server.
     const lanHosts = new Set<string>();
