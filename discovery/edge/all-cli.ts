@@ -1,10 +1,12 @@
-// natter's discovery servers, three in one process (8000, 8001, 8002 by default), each log
-// line prefixed with its port: `npm run discovery:all [-- --host ADDR --ports 8000,8001,8002]`.
+// natter's discovery servers, three in one process (8000, 8001, 8002 by default):
+// `npm run discovery:all [-- --host ADDR --ports 8000,8001,8002]`. On a terminal it shows the
+// live table and the event log; otherwise one log line per event (view/console-view.ts).
 
 import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
 import { timingsFromEnv } from '../../src/net/env-timings.ts';
 import { advertisedHost, CAP_FLAGS, CAP_USAGE, capsFromFlags, failStartup, onShutdownSignal, parseFlags, parseHost, parsePortList } from './cli-args.ts';
 import { launchDiscoveryServers, type LaunchedServers } from './launcher.ts';
+import { startConsoleView } from './view/console-view.ts';
 
 const PROG = 'natter-discovery-all';
 const USAGE = `usage: npm run discovery:all -- [--host ADDR] [--ports ${DEFAULT_DISCOVERY_PORTS.join(',')}]
@@ -38,18 +40,22 @@ async function main(): Promise<void> {
 
   let launched: LaunchedServers;
   try {
-    launched = await launchDiscoveryServers({ ports, host, timings: timingsFromEnv(), engine: caps, log: (port, line) => console.log(`[${port}] ${line}`) });
+    // No per-server log: the console view prints each event once, merged across the ports.
+    launched = await launchDiscoveryServers({ ports, host, timings: timingsFromEnv(), engine: caps, statsIntervalMs: 0, log: () => undefined });
   } catch (err) {
     failStartup(PROG, err); // e.g. BIND_FAILED: port in use
   }
   const boundPorts = launched.servers.map((s) => s.port);
+  const views: Awaited<ReturnType<typeof startConsoleView>>[] = []; // started once the banner is out
   onShutdownSignal(async () => {
+    for (const view of views) await view.stop();
     await launched.close();
     console.log('stopped');
   });
   for (const s of launched.servers) console.log(`[${s.port}] key ${s.publicKey}`);
   const list = launched.servers.map((s) => `${advertisedHost(host)}:${s.port}#${s.publicKey}`).join(',');
   console.log(`natter discovery on UDP ${host} ports ${boundPorts.join(', ')}; clients list all of them: ${list} (or another address of this machine); Ctrl-C stops`);
+  views.push(await startConsoleView({ launched, host: advertisedHost(host) }));
 }
 
 main().catch((err: unknown) => failStartup(PROG, err));
