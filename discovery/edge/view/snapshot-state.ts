@@ -15,6 +15,9 @@ export interface LocalServer {
   snapshot(): ServerSnapshot;
 }
 
+/** A server edge's `now` (monotonic, performance.now() of this process) as wall-clock ms. */
+const wall = (now: number): number => Math.floor(performance.timeOrigin + now);
+
 type Status = { up: boolean; reply?: StatusReply; lastSeen?: number };
 
 /** Samples kept: 5 min at one a second. */
@@ -93,16 +96,16 @@ export class SnapshotState {
         const c = clients.get(e.id);
         if (c) {
           c.servers.push(addr);
-          c.since = Math.min(c.since, e.since);
-          c.lastSeen = Math.max(c.lastSeen, e.lastSeen);
+          c.since = Math.min(c.since, wall(e.since));
+          c.lastSeen = Math.max(c.lastSeen, wall(e.lastSeen));
         } else {
           const observed = endpointToString(e.observed);
-          clients.set(e.id, { id: e.id, name: e.name, shortId: e.id.slice(0, 8), fingerprint: e.id.slice(0, 16).replace(/(.{4})(?=.)/g, '$1 '), nat: e.report?.nat ?? e.nat, observed, servers: [addr], since: e.since, lastSeen: e.lastSeen });
+          clients.set(e.id, { id: e.id, name: e.name, shortId: e.id.slice(0, 8), fingerprint: e.id.slice(0, 16).replace(/(.{4})(?=.)/g, '$1 '), nat: e.report?.nat ?? e.nat, observed, servers: [addr], since: wall(e.since), lastSeen: wall(e.lastSeen) });
         }
         if (e.report && !claims.has(e.id)) {
           const mine = new Map<string, { via: PathView['via']; server?: string; since: number; reason?: string }>();
           for (const p of e.report.paths) {
-            mine.set(p.peerId, { via: p.outcome, ...(p.relayServer ? { server: p.relayServer } : {}), since: p.since ?? e.since, ...(p.reason ? { reason: p.reason } : {}) });
+            mine.set(p.peerId, { via: p.outcome, ...(p.relayServer ? { server: p.relayServer } : {}), since: p.since ?? wall(e.report.at), ...(p.reason ? { reason: p.reason } : {}) });
           }
           claims.set(e.id, mine);
         }
