@@ -113,13 +113,13 @@ function clientRows(state: NetworkState, wallNow: number): string[] {
 const via = (p: PathView): string => `${p.via === 'relay' ? `relay via ${p.server ?? '?'}` : p.via}${p.confirmed ? '' : ' (one-sided)'}`;
 
 function pathRows(state: NetworkState, wallNow: number): string[] {
-  const lines = [row([['PEER A', 18], ['PEER B', 18], ['PATH', 30], ['CLAIMED BY', 10], ['SINCE', 7], ['OUTCOMES d/r/f', 14], ['LAST FAILURE', 30]])];
+  const lines = [row([['PEER A', 22], ['PEER B', 22], ['PATH', 30], ['CLAIMED BY', 10], ['SINCE', 7], ['OUTCOMES d/r/f', 14], ['LAST FAILURE', 30]])];
   const names = new Map(state.clients.map((c) => [c.id, c.name]));
-  const who = (id: string): string => `${quoteName(names.get(id) ?? '?')} ${id.slice(0, 8)}`;
+  const who = (id: string): string => `${id.slice(0, 8)} ${quoteName(names.get(id) ?? '?')}`; // the id first: a long name cannot hide it
   for (const p of state.paths) {
     const path = p.via === 'relay' ? `relay via ${p.server ?? '?'}` : p.via;
     const o = p.outcomes;
-    lines.push(row([[who(p.a), 18], [who(p.b), 18], [path, 30], [p.confirmed ? 'both' : 'one end', 10], [duration(wallNow - p.since), 7], [`${o.direct}/${o.relay}/${o.failed}`, 14], [p.lastFailure ?? '', 30]]));
+    lines.push(row([[who(p.a), 22], [who(p.b), 22], [path, 30], [p.confirmed ? 'both' : 'one end', 10], [duration(wallNow - p.since), 7], [`${o.direct}/${o.relay}/${o.failed}`, 14], [p.lastFailure ?? '', 30]]));
   }
   return lines;
 }
