@@ -6,6 +6,7 @@ import { DEFAULT_DISCOVERY_PORTS } from '../../src/constants.ts';
 import { timingsFromEnv } from '../../src/net/env-timings.ts';
 import { advertisedHost, CAP_FLAGS, CAP_USAGE, capsFromFlags, failStartup, onShutdownSignal, parseFlags, parseHost, parsePortList } from './cli-args.ts';
 import { launchDiscoveryServers, type LaunchedServers } from './launcher.ts';
+import { parseViewServers } from './status-probe.ts';
 import { startConsoleView } from './view/console-view.ts';
 
 const PROG = 'natter-discovery-all';
@@ -13,6 +14,7 @@ const USAGE = `usage: npm run discovery:all -- [--host ADDR] [--ports ${DEFAULT_
 
   --host ADDR     IP address to bind (default 0.0.0.0: every IPv4 interface)
   --ports LIST    comma-separated UDP ports (default ${DEFAULT_DISCOVERY_PORTS.join(',')})
+  --view-servers HOST:PORT[#KEY],...  servers of other processes to show too (checked with signed status requests)
 ${CAP_USAGE}
   --help          show this help`;
 
@@ -20,10 +22,12 @@ async function main(): Promise<void> {
   let host = '0.0.0.0';
   let caps: ReturnType<typeof capsFromFlags> = {};
   let ports: readonly number[] = DEFAULT_DISCOVERY_PORTS;
+  let others: ReturnType<typeof parseViewServers> = [];
   try {
     const flags = parseFlags(process.argv.slice(2), {
       host: { type: 'string' },
       ports: { type: 'string' },
+      'view-servers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...CAP_FLAGS,
     });
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
     if (typeof flags.host === 'string') host = parseHost(flags.host);
     if (typeof flags.ports === 'string') ports = parsePortList(flags.ports);
     caps = capsFromFlags(flags);
+    if (typeof flags['view-servers'] === 'string') others = parseViewServers(flags['view-servers']);
   } catch (err) {
     failStartup(PROG, err);
   }
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
   for (const s of launched.servers) console.log(`[${s.port}] key ${s.publicKey}`);
   const list = launched.servers.map((s) => `${advertisedHost(host)}:${s.port}#${s.publicKey}`).join(',');
   console.log(`natter discovery on UDP ${host} ports ${boundPorts.join(', ')}; clients list all of them: ${list} (or another address of this machine); Ctrl-C stops`);
-  views.push(await startConsoleView({ launched, host: advertisedHost(host) }));
+  views.push(await startConsoleView({ launched, host: advertisedHost(host), others }));
 }
 
 main().catch((err: unknown) => failStartup(PROG, err));

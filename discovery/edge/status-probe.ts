@@ -5,6 +5,9 @@
 // trusted for the run.
 
 import { randomBytes } from 'node:crypto';
+import { parseEndpoint } from '../../src/address.ts';
+import { fromHex } from '../../src/crypto/bytes.ts';
+import { NatterError } from '../../src/errors.ts';
 import { Driver, monotonicNow } from '../../src/net/driver.ts';
 import { UdpTransport } from '../../src/net/udp.ts';
 import type { Endpoint } from '../../src/wire.ts';
@@ -15,6 +18,22 @@ export type { StatusReply } from '../core/status.ts';
 export type { ServerStatus } from '../core/status-watch.ts';
 
 export type StatusListener = (addr: string, status: { up: boolean; reply?: StatusReply; lastSeen?: number }) => void;
+
+/** `--view-servers HOST:PORT[#KEY],…`: the servers of other processes a view shows. Throws NatterError BAD_ADDRESS. */
+export function parseViewServers(text: string): { addr: Endpoint; key?: Uint8Array }[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const hash = part.lastIndexOf('#');
+      const addr = parseEndpoint(hash < 0 ? part : part.slice(0, hash));
+      if (hash < 0) return { addr };
+      const key = fromHex(part.slice(hash + 1), 32);
+      if (!key) throw new NatterError('BAD_ADDRESS', `"${part}": the key after # must be 64 hex characters (the server prints it at start-up)`);
+      return { addr, key };
+    });
+}
 
 export class StatusProbe {
   private readonly listeners = new Set<StatusListener>();

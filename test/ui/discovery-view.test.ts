@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HeadlessClient, type HeadlessEvent } from '../helpers/headless-client.ts';
-import { freeUdpPort, stopProcess } from '../helpers/processes.ts';
+import { freeUdpPort, startServer, stopProcess } from '../helpers/processes.ts';
 import { ROOT } from '../helpers/root.ts';
 import { requireTmux, Tmux } from './tmux.ts';
 
@@ -20,6 +20,7 @@ const Y = 40;
 const tmux = new Tmux();
 const dataHome = mkdtempSync(join(tmpdir(), 'natter-view-data-'));
 const clients: HeadlessClient[] = [];
+const processes: ChildProcess[] = [];
 const isPeers = (name: string) => (e: HeadlessEvent) => e.event === 'peers' && (e.peers as { name: string }[]).some((p) => p.name === name);
 
 async function freePorts(): Promise<number[]> {
@@ -40,14 +41,19 @@ async function aliceAndBob(ports: number[]): Promise<void> {
 before(() => requireTmux());
 after(async () => {
   await Promise.all(clients.map((c) => c.stop()));
+  await Promise.all(processes.map((p) => stopProcess(p)));
   tmux.close();
 });
 
 describe('discovery:all output', () => {
-  it('on a terminal: the live table, one log line per event, resize, and the terminal back on Ctrl-C', async () => {
+  it('on a terminal: the live table, one log line per event, a server elsewhere going down, resize, and the terminal back on Ctrl-C', async () => {
     const ports = await freePorts();
-    const pane = tmux.start('view', `cd ${ROOT} && env XDG_DATA_HOME=${dataHome} LANG=C.UTF-8 node --import tsx discovery/edge/all-cli.ts --host 127.0.0.1 --ports ${ports.join(',')}`, { x: X, y: Y });
-    await pane.waitFor('three servers up', /3\/3 servers up/, 20_000);
+    // A server of another process, shown with --view-servers (no key: trusted on first use).
+    const otherPort = await freeUdpPort();
+    const other = await startServer(otherPort);
+    processes.push(other);
+    const pane = tmux.start('view', `cd ${ROOT} && env XDG_DATA_HOME=${dataHome} LANG=C.UTF-8 node --import tsx discovery/edge/all-cli.ts --host 127.0.0.1 --ports ${ports.join(',')} --view-servers 127.0.0.1:${otherPort}`, { x: X, y: Y });
+    await pane.waitFor('four servers up', /4\/4 servers up/, 20_000);
     await aliceAndBob(ports);
     const portList = [...ports].sort((a, b) => a - b).join(',');
     const screen = await pane.waitFor('both clients, their path and the joins', (s) => /"alice"/.test(s) && /"bob"/.test(s) && /direct\s+both/.test(s) && /join +"bob"/.test(s), 15_000);
@@ -61,12 +67,17 @@ describe('discovery:all output', () => {
     assert.equal(joins.length, 1, `one join line, not three:\n${screen}`);
     assert.match(joins[0] as string, new RegExp(`on ${portList}\\s*$`));
     assert.ok(rows.every((r) => r.length <= X));
+    // The other process's server stops: shown down (the probe gives it 3.2 s of silence).
+    await stopProcess(other);
+    const down = await pane.waitFor('the stopped server down', new RegExp(`^127\\.0\\.0\\.1:${otherPort} +DOWN`, 'm'), 10_000);
+    assert.match(down, /3\/4 servers up/);
+    assert.match(down, new RegExp(`server +127\\.0\\.0\\.1:${otherPort} DOWN`), 'and said in the log');
     // Smaller: the table is drawn again for the new width.
     pane.resize(100, 30);
     // The header ends with the time in the last columns: it is exactly as wide as the pane.
     await pane.waitFor('the table at 100 columns', (s) => {
       const lines = s.split('\n');
-      return /^natter discovery: 3\/3 servers up.* \d\d:\d\d:\d\d$/.test(lines[0] ?? '') && lines[0]?.length === 100 && lines.every((l) => l.length <= 100);
+      return /^natter discovery: 3\/4 servers up.* \d\d:\d\d:\d\d$/.test(lines[0] ?? '') && lines[0]?.length === 100 && lines.every((l) => l.length <= 100);
     }, 10_000);
     pane.keys('C-c');
     await pane.waitDead(10_000);
