@@ -99,13 +99,14 @@ export class PathReports {
     const next = new Map<string, PathClaimView>();
     for (const c of msg.paths) next.set(c.peer, claimView(c));
     const nat = msg.nat;
-    const from_ = peerRef(listed);
+    const who = peerRef(listed);
     for (const [peerId, claim] of next) {
       const before = held.paths.get(peerId);
+      // Unchanged (a heartbeat repeating the set): nothing to tell. A new NAT claim is told with every path.
       if (before !== undefined && sameClaim(before, claim) && held.nat === nat) continue;
       emit({
         type: 'path_report',
-        from: from_,
+        from: who,
         peerId,
         outcome: claim.outcome,
         ...(claim.relayServer !== undefined ? { relayServer: claim.relayServer } : {}),
