@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suite drives (tmux for the UI test; iproute2 (ip, ss),
-# nftables, conntrack, tcpdump and procps (sysctl) for the NAT lab) when they are missing
+# nftables, conntrack, tcpdump and procps (sysctl) for the NAT lab; Debian's chromium for the
+# browser tests of the web view) when they are missing
 # and we are root. Bounded in time; without root it only says what is missing (those tests
 # then say they are skipped).
 set -u
@@ -11,6 +12,7 @@ command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "test tools missing (${need[*]}); not root, so not installing them: the tests that need them will say they are skipped or fail clearly" >&2

@@ -21,6 +21,10 @@ export const MsgType = {
   Relay: 9,
   Relayed: 10,
   Heartbeat: 11,
+  PathReport: 12,
+  // operator's view <-> discovery server
+  StatusRequest: 13,
+  StatusReply: 14,
   // peer <-> peer
   Punch: 20,
   PunchAck: 21,
@@ -59,6 +63,33 @@ export type PeerSummary = Infer<typeof peerSummary>;
 export const streamId = uint(0xffff);
 
 const MAX_BODY = MAX_DATAGRAM_BYTES - 64;
+
+/** Path claims in one PathReport: a client reports at most this many peers (the most recent). */
+export const MAX_PATH_CLAIMS = 16;
+/** A failure reason in a path claim: short printable ASCII (the client sanitises; the server refuses anything else). */
+export const MAX_PATH_REASON_LENGTH = 64;
+/** The nonce of a status request: fresh random bytes, echoed under the server's signature. */
+export const STATUS_NONCE_BYTES = 16;
+/**
+ * A StatusRequest is padded to at least this many bytes, and its reply never exceeds the
+ * request (the server trims drop reasons until it fits): a spoofed request cannot make a
+ * server send a victim more than the spoofer sent.
+ */
+export const STATUS_REQUEST_MIN_BYTES = 1000;
+/** Drop reasons in one StatusReply (the largest counts; the rest trimmed to fit the request). */
+export const MAX_STATUS_DROP_REASONS = 40;
+export const pathOutcome = oneOf('direct', 'relay', 'failed');
+/** A client's own NAT type claim (client/core/events.ts NatType). */
+export const natClaim = oneOf('none', 'cone', 'symmetric', 'unknown');
+/** One path claim: to `peer`, how it goes now; `relay` HOST:PORT of the relaying server; `since` wall-clock ms. */
+export const pathClaim = obj({
+  peer: peerId,
+  outcome: pathOutcome,
+  relay: opt(str(3, 53, /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):[0-9]{1,5}$/)),
+  reason: opt(str(0, MAX_PATH_REASON_LENGTH, /^[\x20-\x7e]*$/)),
+  since: opt(uint()),
+});
+export type PathClaim = Infer<typeof pathClaim>;
 /**
  * What a server sends a client it lists carries its wall clock `ts` (ms) and `mac`, keyed
  * with that client's MAC key (src/crypto/server-mac.ts): only that server made it, recently.
@@ -116,6 +147,33 @@ export const messageSchemas = {
   [MsgType.Relayed]: obj({ from: peerId, data: bytes(MAX_BODY), ...serverMac }),
   /** Keeps a registration alive without a signature: the token from Registered, from the same endpoint. */
   [MsgType.Heartbeat]: obj({ id: peerId, token: bytes(DISCOVERY_TOKEN_BYTES) }),
+  /**
+   * A listed client's claims about its own paths (discovery/core/path-reports.ts): its NAT
+   * type and up to MAX_PATH_CLAIMS paths, the whole current set each time (a restarted
+   * server relearns it from the next one). Believed only with the address token of the entry
+   * listed at the source, as a Heartbeat; never answered.
+   */
+  [MsgType.PathReport]: obj({ id: peerId, token: bytes(DISCOVERY_TOKEN_BYTES), nat: opt(natClaim), paths: arr(pathClaim, MAX_PATH_CLAIMS) }),
+  /** From an operator's view (discovery/edge/status-probe.ts): `pad` brings it to STATUS_REQUEST_MIN_BYTES. */
+  [MsgType.StatusRequest]: obj({ nonce: bytes(STATUS_NONCE_BYTES), pad: opt(bytes(MAX_DATAGRAM_BYTES)) }),
+  /**
+   * The answer (discovery/core/status.ts), signed by the server key over the nonce and every
+   * field but `sig`; `pk` is that key (the view checks it against the one it was given, or
+   * trusts the first for the run). `drops`: [reason, count], the largest first.
+   */
+  [MsgType.StatusReply]: obj({
+    nonce: bytes(STATUS_NONCE_BYTES),
+    pk: bytes(DISCOVERY_PUBLIC_KEY_BYTES),
+    uptimeMs: uint(),
+    clients: uint(),
+    requests: uint(),
+    introductions: uint(),
+    relayedSessions: uint(),
+    relayedBytes: uint(),
+    mailboxDepth: uint(),
+    drops: arr(tuple(str(1, 64), uint()), MAX_STATUS_DROP_REASONS),
+    sig: bytes(DISCOVERY_SIGNATURE_BYTES),
+  }),
 
   /** `to` is absent when dialing an address whose peer is not known yet (/connect host:port). */
   [MsgType.Punch]: obj({ from: peerId, to: opt(peerId), name: peerName, cid: connId }),

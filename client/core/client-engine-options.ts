@@ -38,6 +38,8 @@ export interface ClientEngineOptions {
    * message event is handed out, and duplicates are dropped here).
    */
   storedBy?: StoredBy;
+  /** false: tell the servers nothing about our paths (--no-report; path-reporter.ts says what is told). */
+  report?: boolean;
   /** A number in [0, 1) for retry jitter; injectable for tests. Default Math.random. */
   random?: () => number;
 }

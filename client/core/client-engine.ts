@@ -27,6 +27,7 @@ import type { ClientEngineOptions } from './client-engine-options.ts';
 import { Delivery, type PreparedSend, type StoredBy } from './delivery.ts';
 import type { OutgoingChat } from './chat-message.ts';
 import { OutgoingMessages } from './outgoing.ts';
+import { PathReporter } from './path-reporter.ts';
 import { PinnedKeys } from './pinned-keys.ts';
 import { Presence } from './presence.ts';
 import { noticeEvent } from './server-keys.ts';
@@ -59,12 +60,15 @@ export class ClientEngine implements Engine<ClientEvent> {
   private readonly storedBy: StoredBy;
   /** Conversations the outbox started (retries): their failure is retried, not announced. */
   private readonly retries = new WeakSet<Conversation>();
+  private readonly reporter: PathReporter | undefined;
 
   constructor(opts: ClientEngineOptions) {
     this.id = opts.identity.id;
     this.name = opts.name;
     this.wallClock = opts.wallClock ?? ((now) => now);
-    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings, serverKeys: opts.serverKeys, serverPins: opts.serverPins });
+    const reporter = (this.reporter = opts.report === false ? undefined : new PathReporter());
+    const report = reporter && ((now: number) => reporter.body(this.discovery.natType(opts.localPort), this.wallClock(now)));
+    this.discovery = new DiscoveryClient(opts.servers, opts.identity, opts.name, opts.now, { wallClock: this.wallClock, timings: opts.timings, serverKeys: opts.serverKeys, serverPins: opts.serverPins, report });
     this.serverPins = this.discovery.serverPins;
     const randomCid = opts.randomCid ?? (() => randomBytes(4).readUInt32BE(0));
     this.table = new ConversationTable(opts.identity, randomCid, opts.timings, opts.now);
@@ -342,6 +346,7 @@ export class ClientEngine implements Engine<ClientEvent> {
       else if (o.kind === 'announce' && o.conv.path) this.emitConnected(o.conv, o.conv.path);
       else if (o.kind === 'drop') this.drops.add(o.reason);
     }
+    if (this.reporter?.takeChanged()) this.discovery.sendReports(now); // a path changed: tell the servers at once
   }
 
   /** Moves a conversation's probes, datagrams and events out to the wire and the event queue. */
@@ -349,6 +354,7 @@ export class ClientEngine implements Engine<ClientEvent> {
     for (const probe of this.intro.duePunches(conv, now)) this.sendOn(conv, probe.path, probe.msg);
     for (let o = conv.pollOutput(); o; o = conv.pollOutput()) this.handleOutput(conv, o, now);
     if (conv.hasFrames()) this.framesPending.add(conv);
+    if (this.reporter?.takeChanged()) this.discovery.sendReports(now); // a path changed: tell the servers at once
     if (conv.state === 'closed') {
       this.table.forget(conv);
       this.intro.stopAsking(conv);
@@ -373,9 +379,12 @@ export class ClientEngine implements Engine<ClientEvent> {
         return this.delivery.flushTo(conv, now);
       case 'connect_failed':
         // An attempt someone else started (possibly forged) that never completed is nobody's news.
-        if (this.table.isInbound(conv) || this.retries.has(conv)) return;
+        if (this.table.isInbound(conv)) return;
+        if (conv.peerId) this.reporter?.failed(conv.peerId, o.reason);
+        if (this.retries.has(conv)) return;
         return void this.events.push({ event: 'connect_failed', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'disconnected':
+        if (conv.peerId) this.reporter?.disconnected(conv.peerId);
         return void this.events.push({ event: 'disconnected', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'message':
         // Sent again after its receipt was lost: with no database, drop it here and say again that we have it.
@@ -411,6 +420,7 @@ export class ClientEngine implements Engine<ClientEvent> {
 
   private emitConnected(conv: Conversation, path: Path): void {
     const addr = path.kind === 'direct' ? endpointToString(path.addr) : endpointToString(path.server);
+    if (conv.peerId) this.reporter?.connected(conv.peerId, path);
     this.events.push({ event: 'connected', peer: conv.peerName ?? '?', peerId: conv.peerId ?? '', via: path.kind, addr });
   }
 

@@ -35,6 +35,7 @@ import { errorHint, macVerdict } from './server-mac-check.ts';
 import { startWalk, takePage, type WalkState } from './peer-list-walk.ts';
 import type { Identity } from '../../src/crypto/identity.ts';
 import type { NatType } from './events.ts';
+import type { ReportBody } from './path-reporter.ts';
 
 export type { DiscoveryNotice } from './server-keys.ts';
 
@@ -72,6 +73,8 @@ export interface DiscoveryClientOptions {
   serverKeys?: ReadonlyMap<string, Uint8Array> | undefined;
   /** Pinned server keys; the edge loads and saves them (see pins.version). */
   serverPins?: ServerPins | undefined;
+  /** Our path report (path-reporter.ts), sent with every heartbeat's answer; absent: none is sent (--no-report). */
+  report?: ((now: number) => ReportBody) | undefined;
 }
 
 export class DiscoveryClient {
@@ -85,6 +88,7 @@ export class DiscoveryClient {
   private lan: Endpoint[] = [];
   private readonly timings: DiscoveryTimings;
   private readonly wallClock: (now: number) => number;
+  private readonly report: ((now: number) => ReportBody) | undefined;
 
   private readonly id: string;
   /** Timestamp of the last signed Register: the next one is always later (servers refuse replays). */
@@ -98,6 +102,7 @@ export class DiscoveryClient {
     options: DiscoveryClientOptions,
   ) {
     this.wallClock = options.wallClock;
+    this.report = options.report;
     this.timings = withTimings(options.timings);
     this.id = identity.id;
     this.serverPins = options.serverPins ?? new ServerPins();
@@ -243,6 +248,11 @@ export class DiscoveryClient {
     this.out.push({ to: server, bytes: encode(msg) });
   }
 
+  /** Our path report (with our token there) to every server that lists us, or to `only`. */
+  sendReports(now: number, only?: ServerState): void {
+    for (const s of only ? [only] : this.servers) if (this.report && s.token && s.proven && this.isReachable(s, now)) this.out.push({ to: s.addr, bytes: encode({ t: MsgType.PathReport, id: this.id, token: s.token, ...this.report(now) }) });
+  }
+
   pollTransmit(): DiscoveryOutput | undefined {
     return this.out.shift();
   }
@@ -358,6 +368,7 @@ export class DiscoveryClient {
         }
         const newlyListed = !server.proven || !wasReachable;
         server.proven = true;
+        this.sendReports(now, server); // again with every heartbeat: a restarted server relearns our paths
         server.heartbeatSentAt = undefined;
         server.nextRegisterAt = now + this.timings.heartbeatIntervalMs;
         if (newlyListed) {

@@ -36,6 +36,8 @@ const USAGE = `usage: npm run client -- [options]
                         queued messages are never deleted)
   --export FILE         write your whole history to FILE as JSON lines, then exit
   --headless            JSON lines on stdin/stdout instead of the terminal UI
+  --no-report           tell the servers nothing about your paths (by default: your NAT type, and per
+                        peer whether the path is direct, relayed through which server, or failed and why)
   --help                this text`;
 
 function fail(message: string): never {
@@ -55,6 +57,7 @@ function parseFlags() {
         'keep-days': { type: 'string' },
         export: { type: 'string' },
         headless: { type: 'boolean', default: false },
+        'no-report': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
     const serverPins = new ServerPins(serverPinsFile.pins, parsePinnedAddress);
     client = await ChatClient.start({
       identity, name, servers, port, pins, knownPeersFile: known.file, serverKeys, serverPins, serverPinsFile: serverPinsFile.file, timings: timingsFromEnv(),
-      history: history.store, historyCheck: history.check,
+      history: history.store, historyCheck: history.check, report: !flags['no-report'],
     });
   } catch (err) {
     if (err instanceof NatterError) fail(err.message);

@@ -52,6 +52,8 @@ export interface ChatClientOptions {
    * moved aside; then `warning` says so).
    */
   historyCheck?: Promise<{ store: HistoryStoreApi; warning?: string }>;
+  /** false: send the servers no path reports (--no-report). */
+  report?: boolean;
 }
 
 /** How long end of input waits for connected peers' receipts before it quits (the rest stays queued). */
@@ -100,6 +102,7 @@ export class ChatClient implements ChatClientApi {
       ...(opts.serverKeys ? { serverKeys: opts.serverKeys } : {}),
       ...(opts.serverPins ? { serverPins: opts.serverPins } : {}),
       storedBy: opts.history ? 'edge' : 'event',
+      ...(opts.report === false ? { report: false } : {}),
     });
     // Our LAN candidate: the local address of the route toward the (first) server.
     const lanHosts = new Set<string>();

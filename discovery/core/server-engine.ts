@@ -46,6 +46,8 @@
 //   source-accounts.ts, outbox.ts    per-source buckets and the anti-amplification budget; sending
 //   rate-limits.ts                   identity buckets and the error-reply budget
 //   drop-summary.ts                  drop totals and the at-most-once-a-second summaries
+//   path-reports.ts                  clients' claims about their paths (PathReport; path_report events)
+//   status.ts                        the signed status reply an operator's view asks for
 
 import { decode } from '../../src/codec.ts';
 import { SERVER_EVENT_QUEUE_MAX, SERVER_SWEEP_INTERVAL_MS, SOURCE_BURST, SOURCE_RATE_PER_S } from '../../src/constants.ts';
@@ -67,7 +69,9 @@ import { Bucket, RateLimits } from './rate-limits.ts';
 import { SignedRegistrations, type RegisterAuthorizer } from './register-auth.ts';
 import { Registration } from './registration.ts';
 import type { Registry, RegistryEntry } from './registry.ts';
+import { PathReports } from './path-reports.ts';
 import { Relay } from './relay.ts';
+import { StatusCounters, StatusResponder, type StatusInput } from './status.ts';
 import type { AmplificationStats, ServerEvent, ServerSnapshot, ServerStats } from './server-events.ts';
 import { ServerCaps, type ServerCapsOptions } from './server-caps.ts';
 import { buildSnapshot } from './server-snapshot.ts';
@@ -108,8 +112,8 @@ export interface ServerEngineOptions extends ServerCapsOptions {
   sourceBurst?: number;
 }
 
-const REQUEST_TYPES = new Set<number>([MsgType.Register, MsgType.Heartbeat, MsgType.ListPeers, MsgType.Connect, MsgType.Leave]);
-type RequestType = typeof MsgType.Register | typeof MsgType.Heartbeat | typeof MsgType.ListPeers | typeof MsgType.Connect | typeof MsgType.Leave;
+const REQUEST_TYPES = new Set<number>([MsgType.Register, MsgType.Heartbeat, MsgType.ListPeers, MsgType.Connect, MsgType.Leave, MsgType.PathReport, MsgType.StatusRequest]);
+type RequestType = typeof MsgType.Register | typeof MsgType.Heartbeat | typeof MsgType.ListPeers | typeof MsgType.Connect | typeof MsgType.Leave | typeof MsgType.PathReport | typeof MsgType.StatusRequest;
 const isRequest = (t: MsgType): t is RequestType => REQUEST_TYPES.has(t);
 
 export class DiscoveryServerEngine implements Engine<ServerEvent> {
@@ -127,6 +131,11 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   private readonly introductions: Introductions;
   private readonly relay: Relay;
   private readonly caps: ServerCaps;
+  private readonly reports: PathReports;
+  private readonly status: StatusResponder;
+  private readonly counters = new StatusCounters();
+  /** The first `now` this engine saw: uptime in status replies counts from it. */
+  private startedAt: number | undefined;
   private readonly events = new Fifo<ServerEvent>(SERVER_EVENT_QUEUE_MAX);
   private nextSweepAt: number | undefined;
   private datagramsIn = 0;
@@ -165,6 +174,8 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
     const admission = (this.admission = new Admission({ registry, sources, limits, authorizer, wallClock, emit, ipCaps: caps.ip, drops, out }));
     const tokens = new AddressTokens(options.tokenSecret);
     this.registration = new Registration({ registry, admission, authorizer, tokens, limits, out, drops, ttlMs, wallClock, serverKey, macMaster });
+    this.reports = new PathReports({ drops, emit, holdsToken: (entry, from, token, now) => this.registration.holdsToken(entry, from, token, now) });
+    this.status = new StatusResponder({ serverKey, out, drops, figures: (now) => this.statusFigures(now) });
     this.introductions = new Introductions({ registry, limits, out, drops, emit, targets: caps.introductionTargets, consent: caps.consent });
     this.relay = new Relay({
       registry,
@@ -182,12 +193,14 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
 
   receive(bytes: Uint8Array, from: Endpoint, now: number): void {
     this.lastNow = now;
+    this.startedAt ??= now;
     this.receiveDatagram(bytes, from, now);
     this.drops.arm(now);
   }
 
   handleTimeout(now: number): void {
     this.lastNow = now;
+    this.startedAt ??= now;
     for (const entry of this.registry.expire(now)) this.admission.forget(entry, 'expired', now);
     if (this.nextSweepAt !== undefined && now >= this.nextSweepAt) {
       this.sweep(now);
@@ -231,7 +244,22 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
 
   /** Every listed entry, the counters and the active relay pairs, as plain data (O(entries)). */
   snapshot(): ServerSnapshot {
-    return buildSnapshot(this.registry, this.stats(), this.relay.active());
+    return buildSnapshot(this.registry, this.stats(), this.relay.active(), (id) => this.reports.reportOf(id));
+  }
+
+  /** What a status reply tells (status.ts). */
+  private statusFigures(now: number): StatusInput {
+    const activeBytes = this.relay.active().reduce((n, pair) => n + pair.bytes, 0);
+    return {
+      uptimeMs: Math.max(0, Math.floor(now - (this.startedAt ?? now))),
+      clients: this.registry.size,
+      requests: this.datagramsIn,
+      introductions: this.counters.introductions,
+      relayedSessions: this.counters.relayedSessions,
+      relayedBytes: this.counters.relayedBytes(activeBytes),
+      mailboxDepth: 0,
+      drops: this.drops.totals.toJSON(),
+    };
   }
 
   /** The account of one source (tests and the amplification check read it). */
@@ -259,7 +287,7 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
       return;
     }
     try {
-      this.dispatch(result.msg, from, src, listed, now);
+      this.dispatch(result.msg, from, src, listed, now, bytes.length);
     } catch {
       // Unreachable by design (the fuzz tests assert it never happens); a bug here must cost one datagram, never the server.
       this.drops.add('internal-error');
@@ -267,7 +295,7 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   }
 
   /** `src` undefined: the source holds the listed entry `listed`. */
-  private dispatch(msg: Message, from: Endpoint, src: SourceAccount | undefined, listed: RegistryEntry | undefined, now: number): void {
+  private dispatch(msg: Message, from: Endpoint, src: SourceAccount | undefined, listed: RegistryEntry | undefined, now: number, size: number): void {
     if (msg.t === MsgType.Relay) return this.relay.onRelay(msg, from, now); // its own, larger, per-id limit
     if (!isRequest(msg.t)) {
       // Server-to-client and peer-to-peer types: never answered (no reflection loops between servers).
@@ -292,6 +320,10 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
         return this.introductions.onConnect(msg, from, src, now);
       case MsgType.Leave:
         return this.registration.onLeave(msg, from, now);
+      case MsgType.PathReport:
+        return this.reports.onReport(msg, from, listed, now);
+      case MsgType.StatusRequest:
+        return this.status.onRequest(msg, size, from, src, now);
     }
   }
 
@@ -316,6 +348,8 @@ export class DiscoveryServerEngine implements Engine<ServerEvent> {
   }
 
   private emit(event: ServerEvent): void {
+    this.counters.observe(event);
+    if (event.type === 'leave') this.reports.forget(event.peer.id); // a report lives as long as its entry
     if (this.events.push(event) !== undefined) this.drops.add('event-queue-full'); // the oldest went
   }
 }

@@ -84,6 +84,27 @@ export interface EntryView {
   nat: NatGuess;
   since: number;
   lastSeen: number;
+  /** The client's latest path report (discovery/core/path-reports.ts); absent when it sent none (--no-report). */
+  report?: ReportView;
+}
+
+/** One path claim of a client, as views read it. */
+export interface PathClaimView {
+  peerId: string;
+  outcome: 'direct' | 'relay' | 'failed';
+  /** HOST:PORT of the relaying server. */
+  relayServer?: string;
+  /** Why the attempt failed (printable ASCII, at most 64 characters). */
+  reason?: string;
+  /** The client's wall clock, ms, when this path began (a claim like the rest). */
+  since?: number;
+}
+
+/** A client's latest report: its own NAT claim, its paths, and when the server got it (the server's `now`). */
+export interface ReportView {
+  nat?: string;
+  paths: PathClaimView[];
+  at: number;
 }
 
 export interface ServerSnapshot {

@@ -5,7 +5,7 @@
 import { sameEndpoint } from '../../src/address.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import type { Registry, RegistryEntry } from './registry.ts';
-import type { EntryView, NatGuess, RelayPairView, ServerSnapshot, ServerStats } from './server-events.ts';
+import type { EntryView, NatGuess, RelayPairView, ReportView, ServerSnapshot, ServerStats } from './server-events.ts';
 
 /** 'none' when the server sees the entry at one of its own LAN addresses; one server cannot tell more. */
 export function natGuess(entry: RegistryEntry): NatGuess {
@@ -24,9 +24,13 @@ export function entryView(e: RegistryEntry): EntryView {
   };
 }
 
-export function buildSnapshot(registry: Registry, stats: ServerStats, relays: RelayPairView[]): ServerSnapshot {
+export function buildSnapshot(registry: Registry, stats: ServerStats, relays: RelayPairView[], reportOf?: (id: string) => ReportView | undefined): ServerSnapshot {
   const entries: EntryView[] = [];
-  for (const e of registry.entries()) entries.push(entryView(e));
+  for (const e of registry.entries()) {
+    const view = entryView(e);
+    const report = reportOf?.(e.id);
+    entries.push(report !== undefined ? { ...view, report } : view);
+  }
   entries.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   return { entries, stats, relays };
 }

@@ -73,13 +73,13 @@ export const verifyRegistered = (serverKey: Uint8Array, claim: RegisteredClaim, 
   verifyClaim(serverKey, () => registeredBytes(claim), signature);
 
 /** Signs the bytes of one of our own claims; unencodable bytes are a programming error. */
-function signClaim(server: Identity, bytes: Uint8Array | undefined, what: string): Uint8Array {
+export function signClaim(server: Identity, bytes: Uint8Array | undefined, what: string): Uint8Array {
   if (!bytes) throw new RangeError(`${what} claim is not encodable`);
   return server.sign(bytes);
 }
 
 /** Verifies a claim that came from outside: malformed input is `false`, never a throw. */
-function verifyClaim(serverKey: Uint8Array, bytesOf: () => Uint8Array | undefined, signature: Uint8Array | undefined): boolean {
+export function verifyClaim(serverKey: Uint8Array, bytesOf: () => Uint8Array | undefined, signature: Uint8Array | undefined): boolean {
   if (!signature || !isBytes(serverKey, PUBLIC_KEY_BYTES)) return false;
   let bytes: Uint8Array | undefined;
   try {

@@ -1,0 +1,104 @@
+// The web view over raw HTTP, against a real discovery:all process and real clients:
+// Last-Event-ID resumes with exactly the changes missed (compared with a reader that never
+// left); an id of another run gets a reset; the Host check refuses other names (DNS
+// rebinding); a bind to a non-loopback address of this machine answers 401 without the token,
+// and the page's ?token= sets the cookie the page's own requests then carry.
+
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { after, describe, it } from 'node:test';
+import { HeadlessClient } from '../helpers/headless-client.ts';
+import { readEvents, startAll, type AllProcess } from './web-helpers.ts';
+
+const stops: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const stop of stops.reverse()) await stop();
+});
+
+function get(host: string, port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, headers: { Host: `${host}:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('web view over HTTP', () => {
+  let all: AllProcess;
+
+  it('Last-Event-ID resumes with exactly the changes missed; another run’s id gets the full state', async () => {
+    all = await startAll();
+    stops.push(() => all.stop());
+    const whole = readEvents(all.httpPort);
+    stops.push(async () => whole.close());
+    const first = await whole.wait((e) => e.event === 'reset', 10_000);
+    const epoch = first.id?.split('-')[0];
+    // A second reader reads the reset and leaves.
+    const early = readEvents(all.httpPort);
+    const reset = await early.wait((e) => e.event === 'reset', 10_000);
+    early.close();
+    // What happens while it is away: two clients join.
+    const alice = HeadlessClient.start('alice', all.ports);
+    const bob = HeadlessClient.start('bob', all.ports);
+    stops.push(() => alice.stop(), () => bob.stop());
+    const [a, b] = await Promise.all([alice.ready(), bob.ready()]);
+    const joined = (id: unknown) => (e: { data: string }) => e.data.includes(`"kind":"client","client":{"id":"${String(id)}"`);
+    await whole.wait(joined(a.id), 10_000);
+    await whole.wait(joined(b.id), 10_000);
+    const missedUpTo = Number(whole.events.at(-1)?.id?.split('-')[1]);
+    // Back, with the id of the reset it read: every change since, in order, none twice.
+    const back = readEvents(all.httpPort, { 'Last-Event-ID': reset.id ?? '' });
+    stops.push(async () => back.close());
+    await back.wait((e) => Number(e.id?.split('-')[1]) >= missedUpTo, 10_000);
+    assert.equal(back.events.filter((e) => e.event === 'reset').length, 0, 'resumed, not reset');
+    const ids = back.events.map((e) => Number(e.id?.split('-')[1]));
+    const from = Number(reset.id?.split('-')[1]);
+    assert.deepEqual(ids.slice(0, missedUpTo - from), Array.from({ length: missedUpTo - from }, (_, i) => from + 1 + i), 'every change after the id, in order');
+    const mine = whole.events.filter((e) => Number(e.id?.split('-')[1]) > from && Number(e.id?.split('-')[1]) <= missedUpTo).map((e) => e.data);
+    assert.deepEqual(back.events.slice(0, mine.length).map((e) => e.data), mine, 'the same changes the reader that stayed got');
+    assert.ok(back.events.some(joined(a.id)) && back.events.some(joined(b.id)), 'both joins among them');
+    // An id from another run (or the future) gets the full state.
+    const stranger = readEvents(all.httpPort, { 'Last-Event-ID': `${epoch === 'ffffffff' ? '00000000' : 'ffffffff'}-3` });
+    stops.push(async () => stranger.close());
+    const again = await stranger.wait(() => true, 10_000);
+    assert.equal(again.event, 'reset');
+    assert.equal((JSON.parse(again.data) as { clients: unknown[] }).clients.length, 2);
+  });
+
+  it('refuses a Host header that does not name it (DNS rebinding), and serves the page with a CSP', async () => {
+    const evil = await get('127.0.0.1', all.httpPort, '/status.json', { Host: `rebind.example:${all.httpPort}` });
+    assert.equal(evil.status, 403);
+    const page = await get('127.0.0.1', all.httpPort, '/');
+    assert.equal(page.status, 200);
+    assert.match(String(page.headers['content-security-policy']), /default-src 'none'; script-src 'sha256-/);
+    assert.doesNotMatch(page.body, /<script src|<link /, 'no external resource');
+    const viaLocalhost = await get('127.0.0.1', all.httpPort, '/status.json', { Host: `localhost:${all.httpPort}` });
+    assert.equal(viaLocalhost.status, 200);
+  });
+
+  it('bound to a non-loopback address of this machine: 401 without the token, the page with it (then the cookie)', async (t) => {
+    const ip = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (!ip) return t.skip('no non-loopback IPv4 address on this machine');
+    const other = await startAll({ httpHost: ip });
+    stops.push(() => other.stop());
+    const token = new URL(other.url).searchParams.get('token');
+    assert.ok(token && token.length >= 16, `a generated token was printed: ${other.url}`);
+    assert.equal((await get(ip, other.httpPort, '/')).status, 401);
+    assert.equal((await get(ip, other.httpPort, '/status.json')).status, 401);
+    assert.equal((await get(ip, other.httpPort, '/events')).status, 401);
+    assert.equal((await get(ip, other.httpPort, '/?token=wrong-token-123')).status, 401);
+    const page = await get(ip, other.httpPort, `/?token=${encodeURIComponent(token)}`);
+    assert.equal(page.status, 200);
+    const cookie = String(page.headers['set-cookie']).split(';')[0] ?? '';
+    assert.match(String(page.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
+    const status = await get(ip, other.httpPort, '/status.json', { Cookie: cookie });
+    assert.equal(status.status, 200);
+    assert.equal((JSON.parse(status.body) as { servers: unknown[] }).servers.length, 3);
+  });
+});
