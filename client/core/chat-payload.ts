@@ -1,6 +1,8 @@
 // What the chat stream carries (encrypted end to end), as CBOR maps:
 //   a message  { v: 1, msgId: <32 lowercase hex>, seq: <uint>, sentAt: <ms since epoch>, text: <string> }
 //   a receipt  { v: 1, r: [<msgId>, ...] }  "I have these on disk" (1..MAX_RECEIPT_IDS ids)
+//   a rename   { v: 1, nm: <name> }          "call me this from now on" (/nick), inside the
+//              session so no one on the path can rename anybody
 // A receipt is not a transport ack: the stream's own acks say a datagram arrived; a receipt
 // says the recipient stored the message, and only that makes it `delivered` (see outbox.ts).
 // Version rule: `v` says which fields a sender knew, never how to read the v1 ones. Every
@@ -11,6 +13,7 @@
 
 import { Decoder, Encoder } from 'cbor-x';
 import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
+import { isValidName } from '../../src/names.ts';
 import { str, uint, type Schema } from '../../src/schema.ts';
 import type { IncomingChat, OutgoingChat } from './chat-message.ts';
 
@@ -33,7 +36,12 @@ const version = uint();
 
 export type UndecodableReason = 'oversized' | 'not-cbor' | 'not-a-map' | 'bad-version' | 'bad-field';
 
-export type DecodedChat = { ok: true; chat: IncomingChat } | { ok: true; receipt: string[] } | { ok: false; reason: UndecodableReason };
+export type DecodedChat = { ok: true; chat: IncomingChat } | { ok: true; receipt: string[] } | { ok: true; rename: string } | { ok: false; reason: UndecodableReason };
+
+/** The payload of a rename to `name` (already a checked name: src/names.ts). */
+export function encodeRenamePayload(name: string): Uint8Array {
+  return encoder.encode({ v: CHAT_PAYLOAD_VERSION, nm: name });
+}
 
 /** Ids per receipt payload: 256 × 33 bytes stays far below the stream's message limit. */
 export const MAX_RECEIPT_IDS = 256;
@@ -76,6 +84,7 @@ export function decodeChatPayload(bytes: Uint8Array): DecodedChat {
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return { ok: false, reason: 'not-a-map' };
   const fields = value as Record<string, unknown>;
   if (!version.check(fields.v) || (fields.v as number) < CHAT_PAYLOAD_VERSION) return { ok: false, reason: 'bad-version' };
+  if ('nm' in fields) return typeof fields.nm === 'string' && isValidName(fields.nm) ? { ok: true, rename: fields.nm as string } : { ok: false, reason: 'bad-field' };
   if ('r' in fields) {
     const ids = receiptIds(fields.r);
     return ids ? { ok: true, receipt: ids } : { ok: false, reason: 'bad-field' };

@@ -10,13 +10,15 @@ import { Fifo } from '../../src/fifo.ts';
 import { MAX_MESSAGE_BYTES, MESSAGE_GIVE_UP_MS } from '../../src/constants.ts';
 import { FailReason, type ReliableChannel } from '../../src/reliability/channel.ts';
 import type { OutgoingChat } from './chat-message.ts';
-import { MAX_RECEIPT_IDS, decodeChatPayload, encodeChatPayload, encodeReceiptPayload } from './chat-payload.ts';
+import { MAX_RECEIPT_IDS, decodeChatPayload, encodeChatPayload, encodeReceiptPayload, encodeRenamePayload } from './chat-payload.ts';
 
 /** What the chat stream tells the conversation (and, through it, the engine). */
 export type ChatOutput =
   | { kind: 'message'; msgId: string; seq: number; text: string; sentAt: number }
   /** The peer stored these messages of ours (its end-to-end receipt). */
   | { kind: 'receipt'; msgIds: string[] }
+  /** The peer goes by another name now (its /nick, said inside the session). */
+  | { kind: 'rename'; name: string }
   /** The transport got ours across (the peer has not necessarily stored it yet). */
   | { kind: 'acked'; ref: unknown; msgId: string; seq: number }
   /** The transport gave ours up, or the conversation ended first. */
@@ -73,6 +75,11 @@ export class ChatStream {
     for (let i = 0; i < msgIds.length; i += MAX_RECEIPT_IDS) this.channel.send(encodeReceiptPayload(msgIds.slice(i, i + MAX_RECEIPT_IDS)), now);
   }
 
+  /** Tells the peer our new name (if the conversation is open; a later one learns it from the introduction). */
+  sendRename(name: string, now: number): void {
+    if (this.isOpen && this.closedWith === undefined) this.channel.send(encodeRenamePayload(name), now);
+  }
+
   hasPending(): boolean {
     return this.waiting.length > 0 || this.channel.hasUnacked();
   }
@@ -102,6 +109,7 @@ export class ChatStream {
       if (ev.type === 'deliver') {
         const decoded = decodeChatPayload(ev.body);
         if (decoded.ok && 'receipt' in decoded) this.out.push({ kind: 'receipt', msgIds: decoded.receipt });
+        else if (decoded.ok && 'rename' in decoded) this.out.push({ kind: 'rename', name: decoded.rename });
         else if (decoded.ok) this.out.push({ kind: 'message', ...decoded.chat });
         else this.out.push({ kind: 'undecodable', reason: `chat payload ${decoded.reason}` });
         continue;

@@ -209,6 +209,12 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.name = name;
     this.intro.name = name;
     this.discovery.setName(name, now);
+    // Peers in a conversation hear it inside the session at once; the rest from the servers' lists.
+    for (const conv of this.table.all()) {
+      if (conv.state !== 'connected') continue;
+      conv.sendRename(name, now);
+      this.pumpConversation(conv, now);
+    }
     const status = this.presence.status(now, name, true);
     if (status) this.events.push(status);
   }
@@ -397,6 +403,8 @@ export class ClientEngine implements Engine<ClientEvent> {
         // The transport gave up on a queued message: end this conversation; a fresh one carries it.
         if (this.delivery.chat(o, peer, peerId, now)) conv.close(DisconnectedCode.PeerLost, 'peer lost: messages not acknowledged', now);
         return;
+      case 'rename':
+        return this.renamed(conv, o.name, now);
       case 'undecodable':
         // Counted by the conversation (stats); said here, so the loss is not silent.
         return void this.events.push({ event: 'warning', code: 'MALFORMED_MESSAGE', peer, peerId, message: `a message from ${peer} was dropped: ${o.reason}` });
@@ -416,6 +424,17 @@ export class ClientEngine implements Engine<ClientEvent> {
     if (like) this.events.push({ event: 'lookalike', peer: name, peerId, like: like.name, likeId: like.id });
     conv.acceptIdentity(now);
     if (proven.isNew) this.afterChange(now); // the peer list's marks may have changed
+  }
+
+  /** The peer said its new name inside the session: the label changes (the id, and so the contact, does not). */
+  private renamed(conv: Conversation, name: string, now: number): void {
+    const previous = conv.peerName ?? '?';
+    const pin = conv.peerId ? this.pins.get(conv.peerId) : undefined;
+    if (!conv.peerId || name === previous) return;
+    conv.peerName = name;
+    if (pin) this.trust.proven(pin.publicKey, name, this.wallClock(now));
+    this.events.push({ event: 'renamed', peer: name, peerId: conv.peerId, previous });
+    this.afterChange(now); // the list's label
   }
 
   private emitConnected(conv: Conversation, path: Path): void {

@@ -122,6 +122,12 @@ export class Conversation {
     return this.chat.hasPending() || this.sender.hasUnacked();
   }
 
+  /** Tells the peer our new name, inside the session. */
+  sendRename(name: string, now: number): void {
+    this.chat.sendRename(name, now);
+    this.pump(now);
+  }
+
   /** Tells the peer we stored these messages of theirs (an end-to-end receipt on the chat stream). */
   sendReceipt(msgIds: readonly string[], now: number): void {
     this.chat.sendReceipt(msgIds, now);

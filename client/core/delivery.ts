@@ -136,7 +136,8 @@ export class Delivery {
         this.events.push({ event: 'failed', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId, seq: o.seq, code: o.code, message: o.reason, reason: o.reason });
         return false;
       case 'undecodable':
-        return false; // the facade says it (a warning)
+      case 'rename':
+        return false; // the facade handles these
     }
   }
 

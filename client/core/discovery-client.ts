@@ -181,9 +181,13 @@ export class DiscoveryClient {
     this.lan = lan;
   }
 
+  /** Registers again with every server at once under the new name (a heartbeat carries no name). */
   setName(name: string, now: number): void {
     this.name = name;
-    for (const s of this.servers) s.nextRegisterAt = now; // tell every server at once
+    for (const s of this.servers) {
+      this.register(s, now);
+      s.nextRegisterAt = now + REGISTER_RETRY_MS;
+    }
   }
 
   serverAt(addr: Endpoint): ServerState | undefined {
@@ -191,7 +195,17 @@ export class DiscoveryClient {
   }
 
   isReachable(s: ServerState, now: number): boolean {
-    return s.verified && s.lastHeard !== undefined && now - s.lastHeard < this.timings.serverSilentAfterMs;
+    return s.verified && s.lastHeard !== undefined && now - s.lastHeard < this.silentAfter(s);
+  }
+
+  /**
+   * How long a server may be silent before it counts as unreachable. Once we are listed we ask
+   * for its list every peerListPollMs and it always answers, so two and a half missed answers
+   * say it is gone (5 s by default: "servers unreachable" within 6 s); before that only
+   * heartbeats are heard, so the longer serverSilentAfterMs applies.
+   */
+  private silentAfter(s: ServerState): number {
+    return s.proven ? Math.min(this.timings.serverSilentAfterMs, 2.5 * this.timings.peerListPollMs) : this.timings.serverSilentAfterMs;
   }
 
   reachableCount(now: number): number {
@@ -259,7 +273,7 @@ export class DiscoveryClient {
 
   handleTimeout(now: number): void {
     for (const s of this.servers) {
-      if (s.lastHeard !== undefined && now >= s.lastHeard + this.timings.serverSilentAfterMs) s.silenceNoted = true;
+      if (s.lastHeard !== undefined && now >= s.lastHeard + this.silentAfter(s)) s.silenceNoted = true;
       if (now >= s.nextRegisterAt) {
         if (s.token && s.heartbeatSentAt === undefined) this.heartbeat(s, now);
         else this.register(s, now); // no token yet, or the last heartbeat went unanswered
@@ -318,7 +332,7 @@ export class DiscoveryClient {
     for (const s of this.servers) {
       earlier(s.nextRegisterAt);
       if (s.lastHeard === undefined || s.silenceNoted) continue;
-      earlier(s.lastHeard + this.timings.serverSilentAfterMs);
+      earlier(s.lastHeard + this.silentAfter(s));
       if (s.proven && s.verified) earlier(s.nextListAt); // lists are asked for only once listed
     }
     return next;

@@ -49,6 +49,8 @@ export type ClientEvent =
   | { event: 'error'; code: string; message: string; ref?: unknown }
   /** A new contact's name looks like an earlier contact's (`like`, `likeId`): the conversation opens; the person decides. */
   | { event: 'lookalike'; peer: string; peerId: string; like: string; likeId: string }
+  /** A peer in a conversation with us renamed itself (said inside the encrypted session): `peer` is the new name. */
+  | { event: 'renamed'; peer: string; peerId: string; previous: string }
   /** The answer to `verify`: the person compared this fingerprint out of band. */
   | { event: 'verified'; peer: string; peerId: string; fingerprint: string }
   /** A discovery server answered with another key than the one pinned (or given) for its address: not used until `trust-server`. */

@@ -19,11 +19,12 @@ interface Batch {
   sends: PreparedSend[];
   incoming: IncomingRow[];
   delivered: string[];
+  names: { peerId: string; name: string }[];
   /** Events in the order the engine gave them, held until the commit. */
   events: ClientEvent[];
 }
 
-const emptyBatch = (): Batch => ({ sends: [], incoming: [], delivered: [], events: [] });
+const emptyBatch = (): Batch => ({ sends: [], incoming: [], delivered: [], names: [], events: [] });
 
 export class StoredDelivery {
   private batch = emptyBatch();
@@ -67,6 +68,8 @@ export class StoredDelivery {
       b.incoming.push({ msgId: ev.msgId, peerId: ev.fromId, peerName: ev.from, seq: ev.seq, text: ev.text, sentAt: ev.sentAt });
     } else if (ev.event === 'delivered') {
       b.delivered.push(ev.msgId);
+    } else if (ev.event === 'renamed') {
+      b.names.push({ peerId: ev.peerId, name: ev.peer }); // the contact's label in the history
     } else if (b.events.length === 0) {
       return this.emit(ev);
     }
@@ -91,7 +94,7 @@ export class StoredDelivery {
     if (!this.open || !this.pending) return;
     const b = this.batch;
     this.batch = emptyBatch();
-    const commit: CommitBatch = { outgoing: b.sends.map(toRow), incoming: b.incoming, delivered: b.delivered };
+    const commit: CommitBatch = { outgoing: b.sends.map(toRow), incoming: b.incoming, delivered: b.delivered, names: b.names };
     let inserted: Set<string> | undefined;
     let failure: HistoryWriteError | undefined;
     try {

@@ -101,3 +101,20 @@ describe('delivery in the simulated network', () => {
     assert.deepEqual(a.client.of('delivered').map((d) => d.ref), ['k']);
   });
 });
+
+describe('renames', () => {
+  test('/nick reaches the servers at once and the peer in a conversation inside the session (renamed), then every list', () => {
+    const w = connectPair([{ nat: 'none' }, { nat: 'none' }]);
+    const { a, b } = w;
+    const t0 = w.net.now;
+    a.client.engine.setName('alicia', t0);
+    w.net.flush();
+    w.net.run(t0 + 500);
+    assert.deepEqual(b.client.of('renamed').map((r) => [r.peer, r.previous, r.peerId]), [['alicia', a.name, a.id]]);
+    for (const server of w.servers) assert.equal(server.snapshot().entries.find((e) => e.id === a.id)?.name, 'alicia', 'every server has the new name within 0.5 s');
+    w.net.run(t0 + 5_000);
+    const last = b.client.of('peers').at(-1);
+    assert.ok(last?.peers.some((p) => p.id === a.id && p.name === 'alicia'), `b's list shows the new name: ${JSON.stringify(last)}`);
+    assert.equal(b.client.engine.pins.get(a.id)?.name, 'alicia', 'the contact keeps its key; its label changes');
+  });
+});
