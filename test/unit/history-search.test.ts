@@ -38,6 +38,7 @@ describe('history store: search, retention and export', () => {
     assert.equal(ftsQuery('hello world'), '"hello" "world"*');
     assert.equal(ftsQuery('say "hi"'), '"say" """hi"""*');
     assert.equal(ftsQuery('  * - " ( '), undefined);
+    assert.equal(ftsQuery('word '.repeat(1_000))?.split(' ').length, 32, 'a pasted page is cut to 32 words');
   });
 
   it('finds words across conversations, newest first, naming peer and author', () => {
