@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../helpers/root.ts';
-const KEYS = ['rtt', 'throughput', 'lossy10', 'lossy30', 'connect', 'serverRate', 'serverMemory', 'serverListP99', 'idleCpu', 'idleRss'];
+const KEYS = ['rtt', 'throughput', 'lossy10', 'lossy30', 'connect', 'serverRate', 'serverMemory', 'serverListP99', 'idleCpu', 'idleRss', 'historyCommit', 'historyOpen', 'historyPage', 'historySearch', 'outboxDrain'];
 
 test('bench --quick writes every figure, numeric, within 120 s', { timeout: 130_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'natter-bench-'));
