@@ -30,6 +30,8 @@ export interface PeerEntry {
 export type ClientEvent =
   | { event: 'ready'; id: string; name: string; observed: string; nat: NatType; fingerprint: string }
   | { event: 'peers'; peers: PeerEntry[] }
+  /** `connect` to an address: it resolved (`addr`, IPv4) and the dial starts; errors come before it, never after. */
+  | { event: 'connecting'; addr: string; query: string }
   | { event: 'connected'; peer: string; peerId: string; via: PathKind; addr: string }
   /** `code` is a DisconnectedCode (QUIT, PEER_LEFT) when a side left before the attempt completed. */
   | { event: 'connect_failed'; peer: string; peerId: string; code: ConnectFailedCode | DisconnectedCode; message: string; reason: string }

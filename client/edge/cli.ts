@@ -15,7 +15,7 @@ import { defaultIdentityPath, isMissing, loadOrCreateIdentity } from '../../src/
 import { KnownPeersFile, defaultKnownPeersPath } from '../../src/store/known-peers.ts';
 import { ServerPinsFile, defaultServerPinsPath } from '../../src/store/server-pins.ts';
 import { ServerPins } from '../core/server-pins.ts';
-import { parsePinnedAddress, parseServerList } from './server-list.ts';
+import { parsePinnedAddress, resolveServerList } from './server-list.ts';
 import { PinnedKeys } from '../core/pinned-keys.ts';
 import { defaultDataDir, exportHistory, startRetention } from '../../src/store/history/history-store.ts';
 import { openClientHistory } from './history-open.ts';
@@ -38,7 +38,8 @@ const USAGE = `usage: npm run client -- [options]
   --headless            JSON lines on stdin/stdout instead of the terminal UI
   --no-report           tell the servers nothing about your paths (by default: your NAT type, and per
                         peer whether the path is direct, relayed through which server, or failed and why)
-  --help                this text`;
+  --bell on|off         ring the terminal bell on a message in a conversation not in view (default on)
+  -h, --help            this text`;
 
 function fail(message: string): never {
   process.stderr.write(`natter: ${message}\n${USAGE}\n`);
@@ -58,7 +59,8 @@ function parseFlags() {
         export: { type: 'string' },
         headless: { type: 'boolean', default: false },
         'no-report': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
+        bell: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -88,10 +90,12 @@ async function main(): Promise<void> {
   let servers;
   let serverKeys;
   try {
-    ({ servers, keys: serverKeys } = parseServerList(flags.servers ?? process.env.NATTER_SERVERS ?? DEFAULT_SERVERS));
+    ({ servers, keys: serverKeys } = await resolveServerList(flags.servers ?? process.env.NATTER_SERVERS ?? DEFAULT_SERVERS));
   } catch (err) {
     fail(`--servers: ${(err as Error).message}`);
   }
+  if (flags.bell !== undefined && flags.bell !== 'on' && flags.bell !== 'off') fail(`--bell "${flags.bell}": say on or off`);
+  const bell = flags.bell !== 'off';
   const port = flags.port === undefined ? 0 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port "${flags.port}" is not a port number (0-65535)`);
 
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
   } else {
     const { runUi } = await import('../ui/app.ts');
     for (const sig of SIGNALS) process.removeListener(sig, onSignal);
-    await runUi(client, { name, id: identity.id });
+    await runUi(client, { name, id: identity.id, bell });
   }
   process.exit(0);
 }

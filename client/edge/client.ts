@@ -10,6 +10,9 @@ import type { KnownPeersFile } from '../../src/store/known-peers.ts';
 import type { Timings } from '../../src/timings.ts';
 import { NatterError, type ErrorCode } from '../../src/errors.ts';
 import { parseEndpoint } from '../../src/address.ts';
+import { networkInterfaces } from 'node:os';
+import { resolveEndpoint } from '../../src/net/resolve.ts';
+import { endpointToString } from '../../src/wire.ts';
 import { Driver, monotonicNow } from '../../src/net/driver.ts';
 import { localAddressToward } from '../../src/net/route.ts';
 import { UdpTransport } from '../../src/net/udp.ts';
@@ -178,8 +181,8 @@ export class ChatClient implements ChatClientApi {
           this.engine.listPeers(now);
           break;
         case 'connect':
-          if ('addr' in cmd) this.engine.connectAddress(parseEndpoint(cmd.addr), now);
-          else this.engine.connectPeer(cmd.peer, now);
+          if ('addr' in cmd) return void this.connectAddress(cmd.addr);
+          this.engine.connectPeer(cmd.peer, now);
           break;
         case 'send':
           if (this.stored) this.stored.send(cmd.peer, cmd.text, cmd.ref, Date.now());
@@ -221,6 +224,36 @@ export class ChatClient implements ChatClientApi {
 
   hasPendingMessages(): boolean {
     return this.engine.hasPendingMessages();
+  }
+
+  /**
+   * `connect` to HOST:PORT: resolved first (a name, or an error said at once: a bad address,
+   * an IPv6-only name, our own address), then `connecting` with the address it resolved to,
+   * then the dial. Nothing is said about connecting before the address is known to be usable.
+   */
+  private async connectAddress(query: string): Promise<void> {
+    let addr: Endpoint;
+    try {
+      addr = await resolveEndpoint(query);
+      if (this.isOwnAddress(addr)) throw new NatterError('BAD_ADDRESS', `${query} is this client itself`);
+    } catch (err) {
+      if (!(err instanceof NatterError)) throw err;
+      this.engine.pushError(err.code, err.message);
+      return this.emitEvents();
+    }
+    this.deliver({ event: 'connecting', addr: endpointToString(addr), query });
+    this.engine.connectAddress(addr, monotonicNow());
+    this.driver.flushSoon();
+    this.emitEvents();
+  }
+
+  /** Our own socket: its port on a local address (loopback, any interface), or the endpoint the servers see. */
+  private isOwnAddress([host, port]: Endpoint): boolean {
+    const ready = this.sticky.get('ready');
+    if (ready?.event === 'ready' && ready.observed === `${host}:${port}`) return true;
+    if (port !== this.localPort()) return false;
+    if (host.startsWith('127.') || host === '0.0.0.0') return true;
+    return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host));
   }
 
   /**

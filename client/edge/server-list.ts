@@ -5,6 +5,7 @@
 
 import { endpointKey, parseEndpoint } from '../../src/address.ts';
 import { NatterError } from '../../src/errors.ts';
+import { resolveEndpoint } from '../../src/net/resolve.ts';
 import type { Endpoint } from '../../src/wire.ts';
 import { fromHexOrUndefined } from '../core/server-pins.ts';
 
@@ -12,6 +13,19 @@ export interface ServerList {
   servers: Endpoint[];
   /** Keys given with addresses, by endpointKey. */
   keys: Map<string, Uint8Array>;
+}
+
+/** The list with host names resolved (A records; see src/net/resolve.ts). Throws NatterError BAD_ADDRESS. */
+export async function resolveServerList(text: string): Promise<ServerList> {
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const resolved = await Promise.all(
+    parts.map(async (part) => {
+      const hash = part.lastIndexOf('#');
+      const [host, port] = await resolveEndpoint(hash < 0 ? part : part.slice(0, hash));
+      return `${host}:${port}${hash < 0 ? '' : part.slice(hash)}`;
+    }),
+  );
+  return parseServerList(resolved.join(','));
 }
 
 export function parseServerList(text: string): ServerList {

@@ -21,7 +21,7 @@ const PROMPT = '> ';
 /** Older history is asked for while fewer than this many screens are left above the view. */
 const PREFETCH_SCREENS = 3;
 
-export async function runUi(client: ChatClientApi, opts: { name: string; id: string; maxLines?: number }): Promise<void> {
+export async function runUi(client: ChatClientApi, opts: { name: string; id: string; maxLines?: number; bell?: boolean }): Promise<void> {
   patchBlessedWidths();
   const model = new UiModel(opts, opts.maxLines === undefined ? {} : { maxLines: opts.maxLines });
   const term = process.env.TERM ?? '';
