@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   console.log(`natter discovery on UDP ${host} ports ${boundPorts.join(', ')}; clients list all of them: ${list} (or another address of this machine); Ctrl-C stops`);
   web = await startWebFromFlags(webFlags, launched.servers, advertisedHost(host), others, (line) => console.log(line));
   const live = web?.view;
-  views.push(await startConsoleView({ launched, host: advertisedHost(host), others, ...(live ? { state: () => live.state() } : {}) }));
+  views.push(await startConsoleView({ launched, host: advertisedHost(host), others, ...(live ? { view: live } : {}) }));
 }
 
 main().catch((err: unknown) => failStartup(PROG, err));

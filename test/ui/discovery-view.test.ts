@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +23,14 @@ const dataHome = mkdtempSync(join(tmpdir(), 'natter-view-data-'));
 const clients: HeadlessClient[] = [];
 const processes: ChildProcess[] = [];
 const isPeers = (name: string) => (e: HeadlessEvent) => e.event === 'peers' && (e.peers as { name: string }[]).some((p) => p.name === name);
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
 
 async function freePorts(): Promise<number[]> {
   return [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
@@ -52,7 +61,7 @@ describe('discovery:all output', () => {
     const otherPort = await freeUdpPort();
     const other = await startServer(otherPort);
     processes.push(other);
-    const pane = tmux.start('view', `cd ${ROOT} && env XDG_DATA_HOME=${dataHome} LANG=C.UTF-8 node --import tsx discovery/edge/all-cli.ts --host 127.0.0.1 --ports ${ports.join(',')} --view-servers 127.0.0.1:${otherPort}`, { x: X, y: Y });
+    const pane = tmux.start('view', `cd ${ROOT} && env XDG_DATA_HOME=${dataHome} LANG=C.UTF-8 node --import tsx discovery/edge/all-cli.ts --host 127.0.0.1 --http off --ports ${ports.join(',')} --view-servers 127.0.0.1:${otherPort}`, { x: X, y: Y });
     await pane.waitFor('four servers up', /4\/4 servers up/, 20_000);
     await aliceAndBob(ports);
     const portList = [...ports].sort((a, b) => a - b).join(',');
@@ -89,7 +98,9 @@ describe('discovery:all output', () => {
   it('on a pipe: plain log lines, one per join, naming the ports', async () => {
     const ports = await freePorts();
     let out = '';
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'discovery/edge/all-cli.ts', '--host', '127.0.0.1', '--ports', ports.join(',')], {
+    // With the web view on (a free TCP port): the plain log then follows the web view's NetworkView.
+    const httpPort = await freeTcpPort();
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'discovery/edge/all-cli.ts', '--host', '127.0.0.1', '--http', `127.0.0.1:${httpPort}`, '--ports', ports.join(',')], {
       cwd: ROOT,
       env: { ...process.env, XDG_DATA_HOME: dataHome },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,6 +120,7 @@ describe('discovery:all output', () => {
     }
     const lines = out.split('\n');
     assert.ok(!lines.some((l) => l.includes('\u001b')), 'no escape sequences on a pipe');
+    assert.ok(lines.some((l) => l.startsWith(`web view on http://127.0.0.1:${httpPort}`)), `the web view ran:\n${out}`);
     for (const name of ['alice', 'bob']) {
       const joins = lines.filter((l) => new RegExp(`join +"${name}"`).test(l));
       assert.equal(joins.length, 1, `one join line for ${name}:\n${out}`);

@@ -1,18 +1,15 @@
 // What `discovery:all` prints: on a terminal, the table refreshed in place with the merged
 // event log below it (terminal-view.ts); otherwise plain log lines, one per logical event,
-// and a count line now and then (plain-log.ts). Either way the servers' events go through
-// the merger (one line per event, naming the ports), and every shown server is watched with
-// the authenticated status probe (up/down, figures).
+// and a count line now and then (plain-log.ts). Both render a NetworkView (network-view.ts):
+// the web view's when it runs, else one kept live here (live-network.ts), so the terminal,
+// /status.json and the page always say the same thing.
 
 import { SERVER_STATS_INTERVAL_MS } from '../../../src/constants.ts';
-import { fromHex } from '../../../src/crypto/bytes.ts';
-import { endpointToString, type Endpoint } from '../../../src/wire.ts';
+import type { Endpoint } from '../../../src/wire.ts';
 import type { LaunchedServers } from '../launcher.ts';
-import { StatusProbe } from '../status-probe.ts';
-import { mergeLaunched } from './event-merger.ts';
-import type { NetworkState } from './network-state.ts';
+import { startLiveNetwork, type LiveNetwork } from './live-network.ts';
+import type { NetworkView } from './network-view.ts';
 import { plainLine, statsLine } from './plain-log.ts';
-import { SnapshotState } from './snapshot-state.ts';
 import { TerminalView, type Screen } from './terminal-view.ts';
 
 export interface ConsoleViewOptions {
@@ -23,66 +20,48 @@ export interface ConsoleViewOptions {
   others?: readonly { addr: Endpoint; key?: Uint8Array }[];
   /** Where to write; a TTY gets the table. Default process.stdout. */
   out?: NodeJS.WriteStream;
-  /** The full network view (network-view.ts) when the edge has one; else one is built from snapshots. */
-  state?: () => NetworkState;
+  /** The web view's NetworkView, already fed; without one a live one is started here. */
+  view?: NetworkView;
 }
 
 export interface ConsoleView {
   stop(): Promise<void>;
 }
 
+const clock = (at: number): string => new Date(at).toISOString().slice(11, 19);
+
 export async function startConsoleView(options: ConsoleViewOptions): Promise<ConsoleView> {
-  const { launched, host } = options;
+  const { launched } = options;
   const out = options.out ?? process.stdout;
-  const local = launched.servers.map((s) => ({ addr: endpointToString([host, s.port]), endpoint: [host, s.port] as Endpoint, key: fromHex(s.publicKey, 32), server: s }));
-  const others = (options.others ?? []).map((o) => ({ addr: endpointToString(o.addr), endpoint: o.addr, key: o.key }));
-  const snapshots = new SnapshotState(
-    local.map((l) => ({ addr: l.addr, snapshot: () => l.server.snapshot() })),
-    [...local, ...others].map((s) => s.addr),
-  );
-  const state = options.state ?? (() => snapshots.state());
-  const probe = await StatusProbe.open();
+  const live: LiveNetwork | undefined = options.view ? undefined : await startLiveNetwork(options);
+  const network = options.view ?? (live as LiveNetwork).view;
   const tty = out.isTTY === true;
-  const view = tty ? new TerminalView(out as unknown as Screen, state) : undefined;
+  const terminal = tty ? new TerminalView(out as unknown as Screen, () => network.state()) : undefined;
   const write = (line: string): void => void out.write(`${line}\n`);
-  const wasUp = new Map<string, boolean>();
-  probe.onChange((addr, status) => {
-    snapshots.setStatus(addr, status);
-    // A server going down or coming back is news for the log too.
-    if (wasUp.get(addr) !== status.up && (wasUp.has(addr) || !status.up)) {
-      const text = `server  ${addr} ${status.up ? 'up' : 'DOWN (no signed status reply)'}`;
-      if (view) view.addLog(`${new Date().toISOString().slice(11, 19)} ${text}`);
-      else write(plainLine({ text }, Date.now()));
-    }
-    wasUp.set(addr, status.up);
-    view?.changed();
-  });
-  for (const s of [...local, ...others]) probe.watch(s.endpoint, s.key);
-  const stopMerging = mergeLaunched(launched, (entry) => {
-    if (view) view.addLog(`${new Date().toISOString().slice(11, 19)} ${entry.text}`);
-    else write(plainLine(entry, Date.now()));
-  });
-  const offChanged = view ? launched.subscribe(() => view.changed()) : () => undefined;
-  const ticker = setInterval(() => {
-    snapshots.sample(performance.now());
-    view?.changed(); // ages and rates move even when nothing happens
-  }, 1_000);
-  ticker.unref();
-  const statsTicker = view
+  const logLine = (c: { at: number; text: string }): void => {
+    if (terminal) terminal.addLog(`${clock(c.at)} ${c.text}`);
+    else write(plainLine(c, c.at));
+  };
+  // Lines logged before we started (the first "server down"s) are shown too.
+  for (const c of network.recentLog()) logLine(c);
+  const off = network.onChange((c) => (c.kind === 'log' ? logLine(c) : terminal?.changed()));
+  // Ages move even when nothing changes.
+  const ticker = terminal ? setInterval(() => terminal.changed(), 1_000) : undefined;
+  ticker?.unref();
+  const statsTicker = terminal
     ? undefined
     : setInterval(() => write(statsLine(launched.servers.map((s) => ({ port: s.port, stats: s.stats() })), Date.now())), SERVER_STATS_INTERVAL_MS);
   statsTicker?.unref();
-  view?.start();
+  terminal?.start();
   let stopping: Promise<void> | undefined;
   return {
     stop: () =>
       (stopping ??= (async () => {
-        clearInterval(ticker);
+        if (ticker) clearInterval(ticker);
         if (statsTicker) clearInterval(statsTicker);
-        offChanged();
-        stopMerging();
-        view?.stop();
-        await probe.close();
+        await live?.stop();
+        off();
+        terminal?.stop();
       })()),
   };
 }
