@@ -25,12 +25,14 @@ test('Host: the bound address; for loopback also localhost; never another name',
 
 test('the token: from ?token= or the cookie, compared whole; none needed when none is set', () => {
   const url = (q: string) => new URL(`http://x/${q}`);
-  assert.deepEqual(tokenGiven(req({}), url(''), undefined), { ok: true, fromQuery: false });
-  assert.deepEqual(tokenGiven(req({}), url('?token=s3cret-token'), 's3cret-token'), { ok: true, fromQuery: true });
-  assert.deepEqual(tokenGiven(req({ cookie: 'a=b; natter_token=s3cret-token' }), url(''), 's3cret-token'), { ok: true, fromQuery: false });
-  assert.equal(tokenGiven(req({}), url('?token=s3cret'), 's3cret-token').ok, false, 'a prefix is not the token');
-  assert.equal(tokenGiven(req({ cookie: 'natter_token=nope' }), url(''), 's3cret-token').ok, false);
-  assert.equal(tokenGiven(req({ authorization: 'Bearer s3cret-token' }), url(''), 's3cret-token').ok, false, 'only the query or the cookie');
+  assert.deepEqual(tokenGiven(req({}), url(''), undefined, 80), { ok: true, fromQuery: false });
+  assert.deepEqual(tokenGiven(req({}), url('?token=s3cret-token'), 's3cret-token', 80), { ok: true, fromQuery: true });
+  assert.deepEqual(tokenGiven(req({ cookie: 'a=b; natter_token_80=s3cret-token' }), url(''), 's3cret-token', 80), { ok: true, fromQuery: false });
+  assert.equal(tokenGiven(req({}), url('?token=s3cret'), 's3cret-token', 80).ok, false, 'a prefix is not the token');
+  assert.equal(tokenGiven(req({ cookie: 'natter_token_80=nope' }), url(''), 's3cret-token', 80).ok, false);
+  assert.equal(tokenGiven(req({ cookie: 'natter_token_81=s3cret-token' }), url(''), 's3cret-token', 80).ok, false, 'another port’s cookie');
+  assert.equal(tokenGiven(req({ cookie: 'natter_token_80=%E0%A4%A' }), url(''), 's3cret-token', 80).ok, false, 'a malformed cookie is no token, not a throw');
+  assert.equal(tokenGiven(req({ authorization: 'Bearer s3cret-token' }), url(''), 's3cret-token', 80).ok, false, 'only the query or the cookie');
 });
 
 test('event ids: only this run’s resume', () => {
