@@ -149,4 +149,33 @@ describe('web view over HTTP', () => {
     await carol.ready();
     assert.equal(child.exitCode, null, 'still running');
   });
+
+  it('a single `discovery` serves the page only when given --http', async () => {
+    const [p1, p2] = [await freeUdpPort(), await freeUdpPort()];
+    const httpPort = await freeTcpPort();
+    /** stdout once it matches `until` (and a second more, for anything printed after it). */
+    const output = (child: ReturnType<typeof startProcess>, until: RegExp): Promise<string> =>
+      new Promise((resolve, reject) => {
+        let out = '';
+        let timer: NodeJS.Timeout | undefined;
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (until.test(out)) timer ??= setTimeout(() => resolve(out), 1_000);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+    const plain = startProcess(['discovery/edge/cli.ts', '--host', '127.0.0.1', '--port', String(p1)], { HOME: tempHome() });
+    stops.push(() => stopProcess(plain));
+    assert.doesNotMatch(await output(plain, /Ctrl-C stops/), /web view/);
+    const served = startProcess(['discovery/edge/cli.ts', '--host', '127.0.0.1', '--port', String(p2), '--http', `127.0.0.1:${httpPort}`], { HOME: tempHome() });
+    stops.push(() => stopProcess(served));
+    assert.match(await output(served, /web view on/), new RegExp(`web view on http://127\\.0\\.0\\.1:${httpPort}/`));
+    const deadline = Date.now() + 10_000;
+    let servers: { addr: string; up: boolean }[] = [];
+    while (Date.now() < deadline && !servers[0]?.up) {
+      servers = (JSON.parse((await get('127.0.0.1', httpPort, '/status.json')).body) as { servers: { addr: string; up: boolean }[] }).servers;
+      if (!servers[0]?.up) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(servers.map((x) => [x.addr, x.up]), [[`127.0.0.1:${p2}`, true]]);
+  });
 });
