@@ -75,13 +75,13 @@ export async function startAll(opts: { ports?: number[]; httpHost?: string; http
   return { child, ports, httpPort, url, lines, dataHome, stop: () => stopProcess(child) };
 }
 
-/** Headless Chromium with a fresh profile; close() removes nothing but ends the browser. */
+/** Headless Chromium with a fresh profile; without the networking flags Chromium floods the network (DESIGN §10). */
 export async function openBrowser(): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'natter-chromium-'));
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
 
