@@ -10,8 +10,10 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFigure } from './bench/connect.ts';
+import { historyFigures } from './bench/history.ts';
 import { idleFigures } from './bench/idle.ts';
 import { lossyFigures } from './bench/lossy.ts';
+import { outboxDrainFigure } from './bench/outbox-drain.ts';
 import { rttFigure } from './bench/rtt.ts';
 import { serverMemoryFigures } from './bench/server-memory.ts';
 import { serverRateFigure } from './bench/server-rate.ts';
@@ -27,6 +29,8 @@ const SUITES: { name: string; keys: string[]; run: (quick: boolean) => Promise<F
   { name: 'serverRate', keys: ['serverRate'], run: serverRateFigure },
   { name: 'serverMemory', keys: ['serverMemory', 'serverListP99'], run: serverMemoryFigures },
   { name: 'idle', keys: ['idleCpu', 'idleRss'], run: idleFigures },
+  { name: 'history', keys: ['historyCommit', 'historyOpen', 'historyPage', 'historySearch'], run: historyFigures },
+  { name: 'outboxDrain', keys: ['outboxDrain'], run: outboxDrainFigure },
 ];
 
 /** Hard bound on the whole run: a wedged figure must not hang CI. */

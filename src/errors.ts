@@ -17,12 +17,14 @@ export const DisconnectedCode = {
   Quit: 'QUIT',
 } as const;
 
-/** Why a message will never be delivered (`failed`). */
+/**
+ * Why a message will never be delivered (`failed`, terminal). A peer being offline is not one:
+ * its messages stay queued. MESSAGE_TIMEOUT is left only for a dial to an address whose
+ * identity never answered.
+ */
 export const FailedCode = {
   MessageTooLong: 'MESSAGE_TOO_LONG',
   MessageTimeout: 'MESSAGE_TIMEOUT',
-  /** A known contact was not listed by any server when the message was sent (the outbox will queue it instead). */
-  PeerUnreachable: 'PEER_UNREACHABLE',
 } as const;
 
 export type ConnectFailedCode = (typeof ConnectFailedCode)[keyof typeof ConnectFailedCode];

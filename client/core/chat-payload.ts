@@ -1,5 +1,8 @@
-// What one chat message carries inside the chat stream (encrypted end to end): a CBOR map
-//   { v: 1, msgId: <32 lowercase hex>, seq: <uint>, sentAt: <ms since epoch>, text: <string> }
+// What the chat stream carries (encrypted end to end), as CBOR maps:
+//   a message  { v: 1, msgId: <32 lowercase hex>, seq: <uint>, sentAt: <ms since epoch>, text: <string> }
+//   a receipt  { v: 1, r: [<msgId>, ...] }  "I have these on disk" (1..MAX_RECEIPT_IDS ids)
+// A receipt is not a transport ack: the stream's own acks say a datagram arrived; a receipt
+// says the recipient stored the message, and only that makes it `delivered` (see outbox.ts).
 // Version rule: `v` says which fields a sender knew, never how to read the v1 ones. Every
 // version carries the v1 fields with their v1 meaning; a newer client may add fields, and an
 // older one ignores what it does not know. So decoding checks the fields it needs and nothing
@@ -30,7 +33,24 @@ const version = uint();
 
 export type UndecodableReason = 'oversized' | 'not-cbor' | 'not-a-map' | 'bad-version' | 'bad-field';
 
-export type DecodedChat = { ok: true; chat: IncomingChat } | { ok: false; reason: UndecodableReason };
+export type DecodedChat = { ok: true; chat: IncomingChat } | { ok: true; receipt: string[] } | { ok: false; reason: UndecodableReason };
+
+/** Ids per receipt payload: 256 × 33 bytes stays far below the stream's message limit. */
+export const MAX_RECEIPT_IDS = 256;
+
+/** The payload of a receipt for `msgIds` (1..MAX_RECEIPT_IDS of them; the caller splits longer lists). */
+export function encodeReceiptPayload(msgIds: readonly string[]): Uint8Array {
+  if (msgIds.length === 0 || msgIds.length > MAX_RECEIPT_IDS || !msgIds.every((id) => MSG_ID_PATTERN.test(id))) {
+    throw new TypeError(`a receipt carries 1..${MAX_RECEIPT_IDS} msgIds of 32 hex, got ${msgIds.length}`);
+  }
+  return encoder.encode({ v: CHAT_PAYLOAD_VERSION, r: msgIds });
+}
+
+function receiptIds(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_RECEIPT_IDS) return undefined;
+  for (const id of value) if (!requiredFields.msgId.check(id)) return undefined;
+  return value as string[];
+}
 
 /**
  * The payload of `chat`, to be sent on the chat stream; its length is what the stream's limit
@@ -56,6 +76,10 @@ export function decodeChatPayload(bytes: Uint8Array): DecodedChat {
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return { ok: false, reason: 'not-a-map' };
   const fields = value as Record<string, unknown>;
   if (!version.check(fields.v) || (fields.v as number) < CHAT_PAYLOAD_VERSION) return { ok: false, reason: 'bad-version' };
+  if ('r' in fields) {
+    const ids = receiptIds(fields.r);
+    return ids ? { ok: true, receipt: ids } : { ok: false, reason: 'bad-field' };
+  }
   for (const key in requiredFields) {
     if (!requiredFields[key as keyof IncomingChat].check(fields[key])) return { ok: false, reason: 'bad-field' };
   }

@@ -1,21 +1,26 @@
-// The chat stream of one conversation: chat messages in, payloads onto stream 0 of the path
-// sender, and back out as what the person sees: messages from the peer, and delivered or
-// failed marks for ours, each under the msgId and seq the sender chose (the channel's own
-// numbering never leaves this file). Messages sent before the conversation is open wait here,
-// and enter the channel in order once it is.
+// The chat stream of one conversation: chat messages and receipts in, payloads onto stream 0
+// of the path sender, and back out: messages and receipts from the peer, and for ours whether
+// the transport got them across (`acked`) or gave up (`undelivered`), each under the msgId and
+// seq the sender chose (the channel's own numbering never leaves this file). Neither is
+// `delivered`: that takes the peer's receipt (outbox.ts). Messages sent before the
+// conversation is open wait here, and enter the channel in order once it is.
 
 import { FailedCode } from '../../src/errors.ts';
 import { Fifo } from '../../src/fifo.ts';
 import { MAX_MESSAGE_BYTES, MESSAGE_GIVE_UP_MS } from '../../src/constants.ts';
 import { FailReason, type ReliableChannel } from '../../src/reliability/channel.ts';
 import type { OutgoingChat } from './chat-message.ts';
-import { decodeChatPayload, encodeChatPayload } from './chat-payload.ts';
+import { MAX_RECEIPT_IDS, decodeChatPayload, encodeChatPayload, encodeReceiptPayload } from './chat-payload.ts';
 
 /** What the chat stream tells the conversation (and, through it, the engine). */
 export type ChatOutput =
   | { kind: 'message'; msgId: string; seq: number; text: string; sentAt: number }
-  | { kind: 'delivered'; ref: unknown; msgId: string; seq: number }
-  | { kind: 'failed'; ref: unknown; msgId: string; seq: number; code: FailedCode; reason: string }
+  /** The peer stored these messages of ours (its end-to-end receipt). */
+  | { kind: 'receipt'; msgIds: string[] }
+  /** The transport got ours across (the peer has not necessarily stored it yet). */
+  | { kind: 'acked'; ref: unknown; msgId: string; seq: number }
+  /** The transport gave ours up, or the conversation ended first. */
+  | { kind: 'undelivered'; ref: unknown; msgId: string; seq: number; code: FailedCode; reason: string }
   /** The channel delivered a payload that does not decode (it was acknowledged: the sender thinks it arrived). */
   | { kind: 'undecodable'; reason: string };
 
@@ -62,6 +67,12 @@ export class ChatStream {
     for (let q = this.waiting.shift(); q; q = this.waiting.shift()) this.toChannel(q, now);
   }
 
+  /** Tells the peer we stored these messages of theirs (split into payloads of MAX_RECEIPT_IDS). */
+  sendReceipt(msgIds: readonly string[], now: number): void {
+    if (!this.isOpen || this.closedWith !== undefined) return; // the sender sends them again on the next conversation
+    for (let i = 0; i < msgIds.length; i += MAX_RECEIPT_IDS) this.channel.send(encodeReceiptPayload(msgIds.slice(i, i + MAX_RECEIPT_IDS)), now);
+  }
+
   hasPending(): boolean {
     return this.waiting.length > 0 || this.channel.hasUnacked();
   }
@@ -90,14 +101,15 @@ export class ChatStream {
     for (let ev = this.channel.pollEvent(); ev; ev = this.channel.pollEvent()) {
       if (ev.type === 'deliver') {
         const decoded = decodeChatPayload(ev.body);
-        if (decoded.ok) this.out.push({ kind: 'message', ...decoded.chat });
+        if (decoded.ok && 'receipt' in decoded) this.out.push({ kind: 'receipt', msgIds: decoded.receipt });
+        else if (decoded.ok) this.out.push({ kind: 'message', ...decoded.chat });
         else this.out.push({ kind: 'undecodable', reason: `chat payload ${decoded.reason}` });
         continue;
       }
       const chat = this.inFlight.get(ev.msgId);
       this.inFlight.delete(ev.msgId);
-      if (!chat) continue; // not ours: cannot happen, the channel only reports what we sent
-      if (ev.type === 'acked') this.out.push({ kind: 'delivered', ref: chat.ref, msgId: chat.msgId, seq: chat.seq });
+      if (!chat) continue; // a receipt of ours: nothing to report
+      if (ev.type === 'acked') this.out.push({ kind: 'acked', ref: chat.ref, msgId: chat.msgId, seq: chat.seq });
       else this.fail(chat, FAIL_MESSAGES[ev.reason] ?? ev.reason);
     }
     return this.out.shift();
@@ -113,6 +125,6 @@ export class ChatStream {
    * The reason says which.
    */
   private fail(chat: OutgoingChat, reason: string): void {
-    this.out.push({ kind: 'failed', ref: chat.ref, msgId: chat.msgId, seq: chat.seq, code: FailedCode.MessageTimeout, reason });
+    this.out.push({ kind: 'undelivered', ref: chat.ref, msgId: chat.msgId, seq: chat.seq, code: FailedCode.MessageTimeout, reason });
   }
 }

@@ -6,17 +6,16 @@
 //   introductions.ts        asking for introductions, Introduce, Punch and PunchAck
 //   trust-policy.ts         contacts pinned by id, look-alike names, /verify and /whois
 //   presence.ts             ready, status, the merged peer list, NAT type
+//   delivery.ts             the outbox and receipts: queued until the recipient stored it
 // Parts return outputs; this file routes them. handleOutput is the only place where what a
 // conversation says becomes a ClientEvent.
 
 import { randomBytes } from 'node:crypto';
-import { MAX_MESSAGE_BYTES } from '../../src/constants.ts';
 import { DropCounter, decode, encode } from '../../src/codec.ts';
-import { peerIdOf, type Identity } from '../../src/crypto/identity.ts';
-import { NatterError, type ErrorCode } from '../../src/errors.ts';
+import { peerIdOf } from '../../src/crypto/identity.ts';
+import { DisconnectedCode, NatterError, type ErrorCode } from '../../src/errors.ts';
 import { Fifo } from '../../src/fifo.ts';
 import type { Engine } from '../../src/net/transport.ts';
-import type { Timings } from '../../src/timings.ts';
 import { checkName } from '../../src/names.ts';
 import { MsgType, endpointToString, type Endpoint, type Message } from '../../src/wire.ts';
 import type { Conversation, ConversationOutput } from './conversation.ts';
@@ -24,6 +23,9 @@ import { ConversationTable } from './conversation-table.ts';
 import { DiscoveryClient, type ServerState } from './discovery-client.ts';
 import type { ClientEvent, WarningCode } from './events.ts';
 import { Introductions } from './introductions.ts';
+import type { ClientEngineOptions } from './client-engine-options.ts';
+import { Delivery, type PreparedSend, type StoredBy } from './delivery.ts';
+import type { OutgoingChat } from './chat-message.ts';
 import { OutgoingMessages } from './outgoing.ts';
 import { PathReporter } from './path-reporter.ts';
 import { PinnedKeys } from './pinned-keys.ts';
@@ -31,36 +33,10 @@ import { Presence } from './presence.ts';
 import { noticeEvent } from './server-keys.ts';
 import type { ServerPins } from './server-pins.ts';
 import type { Path } from './punch.ts';
-import { resolvePeer, resolveWithContacts, unlistedContact, type KnownPeer } from './resolve-peer.ts';
+import { resolvePeer, resolveWithContacts, type KnownPeer } from './resolve-peer.ts';
 import { TrustPolicy } from './trust-policy.ts';
 
-export interface ClientEngineOptions {
-  /** Our long-term key pair: the peer id derives from it; it signs registrations and authenticates Noise handshakes. */
-  identity: Identity;
-  name: string;
-  servers: Endpoint[];
-  localPort: number;
-  now: number;
-  /** Connection ids must be unpredictable to off-path attackers; injectable for tests. */
-  randomCid?: () => number;
-  /** Randomness for message ids (16 bytes each); injectable for tests. Default: node:crypto. */
-  randomBytes?: (n: number) => Uint8Array;
-  /** Contacts: peer id → proven key, last name, verified or not; the edge loads and saves them (see pins.version). */
-  pins?: PinnedKeys;
-  /**
-   * Wall-clock ms for a monotonic `now`: registration timestamps and pin times. The edge
-   * passes performance.timeOrigin + now; the default, `now` itself, suits simulations whose
-   * servers are given the same clock.
-   */
-  wallClock?: (now: number) => number;
-  /** Timer overrides (tests, the NAT lab); defaults from src/timings.ts. */
-  timings?: Partial<Timings>;
-  /** Server keys given with the addresses (host:port#KEY, by endpointKey), and pinned ones (SSH-style; the edge saves them when serverPins.version moves). */
-  serverKeys?: ReadonlyMap<string, Uint8Array>;
-  serverPins?: ServerPins;
-  /** false: tell the servers nothing about our paths (--no-report; path-reporter.ts says what is told). */
-  report?: boolean;
-}
+export type { ClientEngineOptions } from './client-engine-options.ts';
 
 export class ClientEngine implements Engine<ClientEvent> {
   readonly id: string;
@@ -81,6 +57,10 @@ export class ClientEngine implements Engine<ClientEvent> {
   private readonly wallClock: (now: number) => number;
   private readonly outgoing: OutgoingMessages;
   private readonly reporter: PathReporter | undefined;
+  private readonly delivery: Delivery;
+  private readonly storedBy: StoredBy;
+  /** Conversations the outbox started (retries): their failure is retried, not announced. */
+  private readonly retries = new WeakSet<Conversation>();
 
   constructor(opts: ClientEngineOptions) {
     this.id = opts.identity.id;
@@ -94,6 +74,8 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.table = new ConversationTable(opts.identity, randomCid, opts.timings, opts.now);
     this.outgoing = new OutgoingMessages((peerId) => this.table.nextSeq(peerId), opts.randomBytes ?? ((n) => randomBytes(n)));
     this.intro = new Introductions(this.id, opts.name, this.table, this.discovery);
+    this.storedBy = opts.storedBy ?? 'event';
+    this.delivery = new Delivery(opts.random ?? Math.random, this.storedBy, this.events, this.table, this.outgoing);
     this.pins = opts.pins ?? new PinnedKeys();
     this.trust = new TrustPolicy(this.pins);
     this.presence = new Presence(opts.identity, this.discovery, opts.localPort, opts.now, {
@@ -120,6 +102,10 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   pollTransmit(): { to: Endpoint; bytes: Uint8Array } | undefined {
+    if (this.delivery.hasPendingReceipts) {
+      // Receipts of one round of I/O go together, one payload per peer (see Delivery.stored).
+      this.routeDelivery(this.delivery.flushReceipts());
+    }
     const next = this.discovery.pollTransmit() ?? this.out.shift();
     if (next || this.framesPending.size === 0) return next;
     // Seal what conversations gathered, now that the socket asks for it (see takeSealed).
@@ -152,6 +138,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   connectPeer(query: string, now: number, announce = true): Conversation {
     const peer = resolvePeer(query, this.knownPeers(now));
     const existing = this.table.openWith(peer.id);
+    if (existing && announce) this.retries.delete(existing);
     if (existing) {
       // An explicit connect to a connected peer answers `connected` again; a send does not.
       if (announce && existing.state === 'connected' && existing.path) this.emitConnected(existing, existing.path);
@@ -169,21 +156,50 @@ export class ClientEngine implements Engine<ClientEvent> {
     this.pumpConversation(conv, now);
   }
 
-  /** Sends a chat message under a fresh msgId and the peer's next seq; `wallNow` becomes its sentAt. */
+  /** Sends a chat message at once (no database: prepare and queue in one step). */
   send(query: string, text: string, ref: unknown, now: number, wallNow = this.wallClock(now)): void {
+    const prepared = this.prepareSend(query, text, ref, now, wallNow);
+    if (prepared) this.enqueue([prepared], now);
+  }
+
+  /**
+   * Numbers a message (fresh msgId, the peer's next seq, `wallNow` as its sentAt) for the edge
+   * to commit to its outbox; nothing is shown or sent until enqueue. A contact who is offline
+   * is fine (the message waits); an unknown name throws NatterError (UNKNOWN_PEER,
+   * AMBIGUOUS); a message too long to ever deliver fails at once (a `failed` event, undefined).
+   */
+  prepareSend(query: string, text: string, ref: unknown, now: number, wallNow = this.wallClock(now)): PreparedSend | undefined {
     // Hot path: a send by id to an open conversation needs no name resolution.
     const open = this.table.openWith(query);
-    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) {
-      const peer = open ? { id: open.peerId ?? query, name: open.peerName ?? '?' } : resolvePeer(query, this.knownPeers(now));
-      return void this.events.push(this.outgoing.tooLong(peer.name, peer.id, ref));
-    }
-    const unlisted = open ? undefined : unlistedContact(query, this.knownPeers(now), this.pins.list());
-    if (unlisted) return void this.events.push(this.outgoing.unreachable(unlisted, ref));
-    const conv = open ?? this.connectPeer(query, now, false);
-    const peerId = conv.peerId ?? query;
-    const chat = this.outgoing.chat(peerId, text, ref, wallNow);
-    if (!conv.send(chat, now)) this.events.push(this.outgoing.tooLong(conv.peerName ?? '?', peerId, ref, chat));
-    this.pumpConversation(conv, now);
+    const peer = open?.peerId ? { id: open.peerId, name: open.peerName ?? '?' } : resolveWithContacts(query, this.knownPeers(now), this.pins.list());
+    return this.delivery.prepare(peer, text, ref, wallNow);
+  }
+
+  /** The edge committed these sends: `queued`, and each goes to its peer now or as soon as it can be reached. */
+  enqueue(sends: readonly PreparedSend[], now: number): void {
+    this.delivery.queued(sends, now);
+    this.routeDelivery(now);
+  }
+
+  /** The edge could not commit these sends (disk full): they never happened; their seqs are given back. */
+  abandon(sends: readonly PreparedSend[]): void {
+    this.delivery.abandon(sends);
+  }
+
+  /** Messages restored from the edge's outbox at start, per peer in seq order: delivered as soon as the peer can be reached. */
+  restoreQueued(peerId: string, peerName: string, chats: readonly OutgoingChat[], now: number): void {
+    this.delivery.restore(peerId, peerName, chats, now);
+  }
+
+  /** The edge stored these messages from `peerId` (or had them already): their receipt goes to the peer. */
+  stored(peerId: string, msgIds: string[], now: number): void {
+    this.delivery.stored(peerId, msgIds, now);
+    this.routeDelivery(now);
+  }
+
+  /** Our messages not yet on their recipient's disk (for `peerId`, or all). */
+  queuedCount(peerId?: string): number {
+    return this.delivery.queuedCount(peerId);
   }
 
   setName(name: string, now: number): void {
@@ -230,7 +246,7 @@ export class ClientEngine implements Engine<ClientEvent> {
   }
 
   hasPendingMessages(): boolean {
-    return this.table.hasPendingMessages();
+    return this.table.hasPendingMessages() || this.delivery.awaitingReceipts();
   }
 
   /** Seeds the seq counter for `peerId` from storage (the highest seq ever sent to it). */
@@ -299,6 +315,8 @@ export class ClientEngine implements Engine<ClientEvent> {
   handleTimeout(now: number): void {
     this.discovery.handleTimeout(now);
     this.intro.handleTimeout(now);
+    this.delivery.handleTimeout(now);
+    this.routeDelivery(now);
     for (const conv of this.table.all()) {
       conv.handleTimeout(now);
       this.pumpConversation(conv, now);
@@ -314,6 +332,7 @@ export class ClientEngine implements Engine<ClientEvent> {
     consider(this.discovery.nextTimeout());
     consider(this.presence.nextTimeout());
     consider(this.intro.nextTimeout());
+    consider(this.delivery.nextTimeout());
     for (const conv of this.table.all()) consider(conv.nextTimeout());
     return next;
   }
@@ -339,7 +358,9 @@ export class ClientEngine implements Engine<ClientEvent> {
     if (conv.state === 'closed') {
       this.table.forget(conv);
       this.intro.stopAsking(conv);
+      if (conv.peerId) this.delivery.conversationEnded(conv.peerId, conv.localCid, now);
     }
+    this.routeDelivery(now);
   }
 
   /** The one place where what a conversation says becomes a ClientEvent. */
@@ -351,23 +372,30 @@ export class ClientEngine implements Engine<ClientEvent> {
         return this.sendOn(conv, o.path, o.msg);
       case 'connected':
         this.intro.stopAsking(conv);
-        if (this.table.isReplacement(conv)) conv.adopt(this.table.promote(conv), now); // a restarted peer proved its key: its old session's unacked messages move here
-        return this.emitConnected(conv, o.path);
+        if (this.table.isReplacement(conv)) this.table.promote(conv); // a restarted peer proved its key: this session takes over
+        this.retries.delete(conv);
+        this.emitConnected(conv, o.path);
+        // Every queued message not yet on this conversation goes now, in seq order.
+        return this.delivery.flushTo(conv, now);
       case 'connect_failed':
         // An attempt someone else started (possibly forged) that never completed is nobody's news.
-        if (this.table.isInbound(conv)) return;
+        if (this.table.isInbound(conv) || this.retries.has(conv)) return;
         if (conv.peerId) this.reporter?.failed(conv.peerId, o.reason);
         return void this.events.push({ event: 'connect_failed', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'disconnected':
         if (conv.peerId) this.reporter?.disconnected(conv.peerId);
         return void this.events.push({ event: 'disconnected', peer, peerId, code: o.code, message: o.reason, reason: o.reason });
       case 'message':
-        if (!this.table.firstSight(peerId, o.msgId)) return this.drops.add('duplicate-message'); // moved to a new session after its ack was lost
-        return void this.events.push({ event: 'message', from: peer, fromId: peerId, msgId: o.msgId, seq: o.seq, text: o.text, sentAt: o.sentAt });
-      case 'delivered':
-        return void this.events.push({ event: 'delivered', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId, seq: o.seq });
-      case 'failed':
-        return void this.events.push({ event: 'failed', to: peer, toId: peerId, ref: o.ref, msgId: o.msgId, seq: o.seq, code: o.code, message: o.reason, reason: o.reason });
+        // Sent again after its receipt was lost: with no database, drop it here and say again that we have it.
+        if (this.storedBy === 'event' && !this.table.firstSight(peerId, o.msgId)) return void this.delivery.stored(peerId, [o.msgId], now), this.drops.add('duplicate-message');
+        return void this.delivery.chat(o, peer, peerId, now);
+      case 'receipt':
+      case 'acked':
+        return void this.delivery.chat(o, peer, peerId, now);
+      case 'undelivered':
+        // The transport gave up on a queued message: end this conversation; a fresh one carries it.
+        if (this.delivery.chat(o, peer, peerId, now)) conv.close(DisconnectedCode.PeerLost, 'peer lost: messages not acknowledged', now);
+        return;
       case 'undecodable':
         // Counted by the conversation (stats); said here, so the loss is not silent.
         return void this.events.push({ event: 'warning', code: 'MALFORMED_MESSAGE', peer, peerId, message: `a message from ${peer} was dropped: ${o.reason}` });
@@ -406,5 +434,18 @@ export class ClientEngine implements Engine<ClientEvent> {
   private afterChange(now: number): void {
     for (let n = this.discovery.pollNotice(); n; n = this.discovery.pollNotice()) this.events.push(noticeEvent(n));
     for (const ev of this.presence.afterChange(now, this.name)) this.events.push(ev);
+    this.delivery.listed((peerId) => this.discovery.serversKnowing(peerId, now).length > 0, now);
+    this.routeDelivery(now);
   }
+
+  /** Conversations delivery gave frames to, pumped; the retries it wants, dialled (quietly: see `retries`). */
+  private routeDelivery(now: number): void {
+    for (let conv = this.delivery.pollTouched(); conv; conv = this.delivery.pollTouched()) this.pumpConversation(conv, now);
+    for (let due = this.delivery.pollRetry(); due; due = this.delivery.pollRetry()) {
+      const attempt = this.table.open(due.peerId, due.name, now);
+      this.retries.add(attempt);
+      this.intro.ask(attempt, now);
+    }
+  }
+
 }

@@ -184,6 +184,11 @@ export class ConversationTable {
     return seq;
   }
 
+  /** `seq` was never used (the send it numbered was not committed): the next send takes it again. */
+  unsend(peerId: string, seq: number): void {
+    if (this.lastSeq.get(peerId) === seq) this.lastSeq.set(peerId, seq - 1);
+  }
+
   /** Seeds the counter from storage: the highest seq ever sent to `peerId` (never lowers it). */
   seedSeq(peerId: string, lastSent: number): void {
     if (lastSent > (this.lastSeq.get(peerId) ?? 0)) this.lastSeq.set(peerId, lastSent);

@@ -42,7 +42,7 @@ export type ConversationOutput =
   | { kind: 'connected'; path: Path; changed: boolean }
   | { kind: 'connect_failed'; code: ConnectFailedCode; reason: string }
   | { kind: 'disconnected'; code: DisconnectedCode; reason: string }
-  /** message, delivered, failed, undecodable: see chat-stream.ts. */
+  /** message, receipt, acked, undelivered, undecodable: see chat-stream.ts. */
   | ChatOutput
   /** The handshake proved this identity key: the engine checks it (TOFU) and calls acceptIdentity or close. */
   | { kind: 'verify'; publicKey: Uint8Array }
@@ -120,6 +120,12 @@ export class Conversation {
 
   hasPending(): boolean {
     return this.chat.hasPending() || this.sender.hasUnacked();
+  }
+
+  /** Tells the peer we stored these messages of theirs (an end-to-end receipt on the chat stream). */
+  sendReceipt(msgIds: readonly string[], now: number): void {
+    this.chat.sendReceipt(msgIds, now);
+    this.pump(now);
   }
 
   /** A new session with the peer replaces this one: it ends silently and hands back what the peer has not acknowledged. */

@@ -17,6 +17,8 @@ import { ServerPinsFile, defaultServerPinsPath } from '../../src/store/server-pi
 import { ServerPins } from '../core/server-pins.ts';
 import { parsePinnedAddress, parseServerList } from './server-list.ts';
 import { PinnedKeys } from '../core/pinned-keys.ts';
+import { defaultDataDir, exportHistory, startRetention } from '../../src/store/history/history-store.ts';
+import { openClientHistory } from './history-open.ts';
 
 const DEFAULT_SERVERS = DEFAULT_DISCOVERY_PORTS.map((p) => `127.0.0.1:${p}`).join(',');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -28,6 +30,11 @@ const USAGE = `usage: npm run client -- [options]
   --port P              local UDP port (default: random)
   --identity PATH       your key file (default: ~/.config/natter/NAME.key, created on first run;
                         a missing default key is refused while contacts know it)
+  --data DIR            where your history lives, one SQLite file per identity
+                        (default $XDG_DATA_HOME/natter, else ~/.local/share/natter)
+  --keep-days N         delete messages older than N days (default: keep everything;
+                        queued messages are never deleted)
+  --export FILE         write your whole history to FILE as JSON lines, then exit
   --headless            JSON lines on stdin/stdout instead of the terminal UI
   --no-report           tell the servers nothing about your paths (by default: your NAT type, and per
                         peer whether the path is direct, relayed through which server, or failed and why)
@@ -46,6 +53,9 @@ function parseFlags() {
         servers: { type: 'string' },
         port: { type: 'string' },
         identity: { type: 'string' },
+        data: { type: 'string' },
+        'keep-days': { type: 'string' },
+        export: { type: 'string' },
         headless: { type: 'boolean', default: false },
         'no-report': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -101,17 +111,34 @@ async function main(): Promise<void> {
   if (!lock.ok) fail(lock.message);
   process.once('exit', lock.release);
   if (loaded.created) process.stderr.write(`natter: created your identity key ${loaded.path} (fingerprint ${identity.fingerprint})\n`);
+  const dataDir = flags.data ?? defaultDataDir();
+  const keepDays = flags['keep-days'] === undefined ? undefined : Number(flags['keep-days']);
+  if (keepDays !== undefined && (!Number.isFinite(keepDays) || keepDays <= 0)) fail(`--keep-days "${flags['keep-days']}" is not a number of days (> 0)`);
+  const history = openClientHistory(dataDir, { id: identity.id, name });
+  if ('error' in history) fail(`history: ${history.error}`);
+  if (flags.export !== undefined) {
+    const written = exportHistory(history.store, flags.export);
+    if (!written.ok) fail(`--export: ${written.message}`);
+    process.stderr.write(`natter: wrote ${written.count} message(s) to ${flags.export}\n`);
+    history.store.close();
+    process.exit(0);
+  }
   const serverPinsFile = ServerPinsFile.open(defaultServerPinsPath(name));
   if (!serverPinsFile.ok) fail(serverPinsFile.message);
   let client: ChatClient;
   try {
     const pins = new PinnedKeys(known.pins);
     const serverPins = new ServerPins(serverPinsFile.pins, parsePinnedAddress);
-    client = await ChatClient.start({ identity, name, servers, port, pins, knownPeersFile: known.file, serverKeys, serverPins, serverPinsFile: serverPinsFile.file, timings: timingsFromEnv(), report: !flags['no-report'] });
+    client = await ChatClient.start({
+      identity, name, servers, port, pins, knownPeersFile: known.file, serverKeys, serverPins, serverPinsFile: serverPinsFile.file, timings: timingsFromEnv(),
+      history: history.store, historyCheck: history.check, report: !flags['no-report'],
+    });
   } catch (err) {
     if (err instanceof NatterError) fail(err.message);
     throw err;
   }
+  if (history.warning) client.reportWarning('HISTORY_DAMAGED', history.warning);
+  if (keepDays !== undefined) startRetention(() => client.historyStore() ?? history.store, keepDays);
   warnIfNoServerAnswers(client, servers.length, flags.headless);
   // Until the UI takes over, a signal says goodbye and exits; in UI mode the UI's own handler
   // owns shutdown (one handler), so the terminal is restored before the process exits.

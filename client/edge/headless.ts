@@ -1,14 +1,12 @@
 // Headless mode for scripts and tests: one JSON command per line on stdin, one JSON event
-// per line on stdout and nothing else (diagnostics go to stderr). End of stdin means quit
-// once pending messages are delivered or failed.
+// per line on stdout and nothing else (diagnostics go to stderr). End of stdin means quit once
+// every send is committed to the outbox, after a bounded wait for connected peers' receipts;
+// what is still queued stays queued for the next run.
 
 import { createInterface } from 'node:readline';
 import { toJsonLine } from '../../src/json-line.ts';
 import type { ChatClient } from './client.ts';
 import type { ClientCommand } from '../core/events.ts';
-
-/** How often end-of-input checks whether every pending message is settled. */
-const DRAIN_POLL_MS = 50;
 
 export async function runHeadless(client: ChatClient): Promise<void> {
   client.onEvent((ev) => {
@@ -30,14 +28,12 @@ export async function runHeadless(client: ChatClient): Promise<void> {
     }
     client.command(cmd);
   }
-  if (!quitting) {
-    // End of input: let what was sent arrive (or fail, bounded by the 60 s give-up) first.
-    while (client.hasPendingMessages()) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-  }
+  if (!quitting) await client.drain();
   await client.shutdown();
 }
 
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
 
 /** Validates one line; returns the command or a message saying what is wrong with it. */
 export function parseCommand(line: string): ClientCommand | string {
@@ -70,7 +66,22 @@ export function parseCommand(line: string): ClientCommand | string {
     case 'nick':
       if (!isStr(c.name)) return 'nick needs "name"';
       return { cmd: 'nick', name: c.name };
+    case 'history': {
+      if (!isStr(c.peer)) return 'history needs "peer" (name or id)';
+      if (c.limit !== undefined && !isCount(c.limit)) return 'history "limit" must be a positive integer';
+      if (c.before !== undefined && !isStr(c.before)) return 'history "before" must be a msgId';
+      return { cmd: 'history', peer: c.peer, ...(c.limit !== undefined ? { limit: c.limit as number } : {}), ...(c.before !== undefined ? { before: c.before as string } : {}) };
+    }
+    case 'search':
+      if (!isStr(c.text)) return 'search needs "text"';
+      if (c.limit !== undefined && !isCount(c.limit)) return 'search "limit" must be a positive integer';
+      return { cmd: 'search', text: c.text, ...(c.limit !== undefined ? { limit: c.limit as number } : {}) };
+    case 'contacts':
+      return { cmd: 'contacts' };
+    case 'read':
+      if (!isStr(c.peer)) return 'read needs "peer"';
+      return { cmd: 'read', peer: c.peer };
     default:
-      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, nick, whois, verify, trust-server, stats, quit`;
+      return `unknown command ${JSON.stringify(c.cmd)}; known: peers, connect, send, history, search, contacts, read, nick, whois, verify, trust-server, stats, quit`;
   }
 }

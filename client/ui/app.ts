@@ -7,7 +7,9 @@ import { handleInput, HELP } from './commands.ts';
 import { InputLine } from './input-line.ts';
 import { UiModel } from './model.ts';
 import { stripUnsafe } from './sanitize.ts';
-import { renderConversation, renderPeerList, renderStatus, renderTitle } from './view.ts';
+import { renderSearch } from './search.ts';
+import { renderPeerList, renderStatus, renderTitle } from './view.ts';
+import { Viewport } from './viewport.ts';
 import { padToWidth } from './width.ts';
 
 type Box = blessed.Widgets.BoxElement;
@@ -16,9 +18,12 @@ interface KeyInfo { name?: string; full?: string; ctrl?: boolean; meta?: boolean
 
 const PROMPT = '> ';
 
-export async function runUi(client: ChatClientApi, opts: { name: string; id: string }): Promise<void> {
+/** Older history is asked for while fewer than this many screens are left above the view. */
+const PREFETCH_SCREENS = 3;
+
+export async function runUi(client: ChatClientApi, opts: { name: string; id: string; maxLines?: number }): Promise<void> {
   patchBlessedWidths();
-  const model = new UiModel(opts);
+  const model = new UiModel(opts, opts.maxLines === undefined ? {} : { maxLines: opts.maxLines });
   const term = process.env.TERM ?? '';
   // blessed 0.1.81 cannot parse newer terminfo entries such as tmux-256color.
   const screen = blessed.screen({
@@ -36,10 +41,11 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   const conv = box(screen, { top: 0, left: 24, right: 0, bottom: 2, border: { type: 'line' } });
   const input = box(screen, { bottom: 1, left: 0, right: 0, height: 1, tags: false });
   const status = box(screen, { bottom: 0, left: 0, right: 0, height: 1, style: { inverse: true } });
+  const results = box(screen, { top: 2, left: 4, right: 4, height: 12, border: { type: 'line' }, label: ' search ', hidden: true });
 
   const line = new InputLine();
   let focus: Focus = 'list';
-  let scroll = 0;
+  const viewport = new Viewport();
   let highSurrogate = '';
   for (const text of ['welcome to natter', ...HELP]) model.note(text);
 
@@ -53,14 +59,30 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     list.setContent(renderPeerList(model.entries(), lw, focus === 'list').join('\n'));
     const cw = Math.max(1, (screen.width as number) - listWidth - 2);
     const ch = Math.max(1, (screen.height as number) - 2 - 2 - 1);
-    const view = renderConversation(model.currentLines(), cw, ch, scroll);
-    scroll = view.scroll;
-    conv.setContent([`{bold}${renderTitle(model, cw, scroll > 0)}{/bold}`, ...view.lines].join('\n'));
+    // Back at the bottom, far pages go (memory stays bounded); scrolled back, nothing is trimmed.
+    const jumped = model.takeJumpLine();
+    if (jumped) viewport.show(jumped);
+    else if (viewport.scroll === 0) model.trimOpen();
+    const view = viewport.frame(model.currentLines(), cw, ch);
+    model.scrolledBack = view.scroll > 0;
+    if (view.above < PREFETCH_SCREENS * ch) model.loadOlder();
+    conv.setContent([`{bold}${renderTitle(model, cw, view.scroll > 0)}{/bold}`, ...view.rows].join('\n'));
+    if (model.search.open) {
+      const height = Math.max(4, Math.min(16, (screen.height as number) - 6));
+      results.height = height;
+      results.setContent(renderSearch(model.search, Math.max(1, (screen.width as number) - 10), height - 2).join('\n'));
+      results.show();
+      results.setFront();
+    } else {
+      results.hide();
+    }
     const iw = Math.max(1, (screen.width as number) - PROMPT.length);
     const shown = line.view(iw);
     input.setContent(PROMPT + padToWidth(shown.text, iw));
     status.setContent(renderStatus(model.status, screen.width as number));
     screen.render();
+    // What the model asked for while the events and this frame were applied (pages, read marks).
+    for (const cmd of model.takeCommands()) client.command(cmd);
     // Our own cursor: blessed only positions it for its textarea widgets.
     if (focus === 'input') {
       screen.program.cup((screen.height as number) - 2, PROMPT.length + shown.cursorCol);
@@ -81,11 +103,16 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   };
 
   let done = false;
+  let farewell = '';
   let resolveDone: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => { resolveDone = resolve; });
   const shutdown = async (): Promise<void> => {
     if (done) return;
     done = true;
+    // Nothing is lost on quitting: say what stays in the outbox, then go (never wait for it).
+    const queued = model.queued.total() + model.pages.unconfirmed();
+    if (queued > 0) farewell = `${queued} message${queued === 1 ? ' stays' : 's stay'} queued and will be sent when you are back`;
+    if (farewell) model.note(farewell);
     model.note('saying goodbye…');
     render();
     try {
@@ -93,6 +120,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     } finally {
       for (const sig of SIGNALS) process.removeListener(sig, onSignal);
       screen.destroy(); // the terminal is restored whatever happened above
+      if (farewell) process.stdout.write(`natter: ${farewell}\n`);
       resolveDone();
     }
   };
@@ -109,14 +137,13 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   client.onEvent((ev: ClientEvent) => {
     if (done) return;
     model.apply(ev);
-    if (ev.event === 'message' && ev.fromId === model.openId) scroll = scroll > 0 ? scroll + 1 : 0;
     scheduleRender();
   });
 
   const submit = (): void => {
     const result = handleInput(model, line.take());
     for (const cmd of result.commands) client.command(cmd);
-    scroll = 0;
+    viewport.toBottom();
     if (result.quit) quit();
   };
 
@@ -125,9 +152,21 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     else if (key.name === 'down') model.moveSelection(1);
     else if (key.name === 'enter') {
       const cmd = model.openSelected();
-      scroll = 0;
       if (cmd) client.command(cmd);
       if (model.openId !== undefined) focus = 'input';
+    }
+  };
+
+  /** The search results list has the keys while it is shown. */
+  const onSearchKey = (key: KeyInfo): void => {
+    if (key.name === 'up') model.search.move(-1);
+    else if (key.name === 'down') model.search.move(1);
+    else if (key.name === 'escape') model.search.close();
+    else if (key.name === 'enter') {
+      const hit = model.search.current();
+      const cmd = hit && model.goTo(hit);
+      if (cmd) client.command(cmd);
+      focus = 'input';
     }
   };
 
@@ -161,9 +200,11 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     // One Enter press arrives as 'return' and then 'enter': act on 'enter' only.
     if (key.name === 'return') return;
     if (key.full === 'C-c') return quit();
-    if (key.name === 'tab') focus = focus === 'list' ? 'input' : 'list';
-    else if (key.name === 'pageup') scroll += Math.max(1, (screen.height as number) - 8);
-    else if (key.name === 'pagedown') scroll = Math.max(0, scroll - Math.max(1, (screen.height as number) - 8));
+    const page = Math.max(1, (screen.height as number) - 8);
+    if (model.search.open) onSearchKey(key);
+    else if (key.name === 'tab') focus = focus === 'list' ? 'input' : 'list';
+    else if (key.name === 'pageup') viewport.pageUp(page);
+    else if (key.name === 'pagedown') viewport.pageDown(page);
     else if (focus === 'list' && ch !== undefined && !key.ctrl && !key.meta && /^\P{Cc}$/u.test(ch) && !['up', 'down', 'enter'].includes(key.name ?? '')) {
       // Typing while the list has focus starts a message.
       focus = 'input';
@@ -177,6 +218,8 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   render();
   // Ask for the list now: a client started before we subscribed has already emitted it.
   client.command({ cmd: 'peers' });
+  // Every contact with history, online or not, with the unread counts the history kept.
+  client.command({ cmd: 'contacts' });
   return finished;
 }
 

@@ -9,11 +9,16 @@ export interface InputResult {
 
 export const HELP: readonly string[] = [
   'keys: Up/Down select a peer · Enter (list) open the conversation, connect, go to input',
-  '      Tab switch list/input · Enter (input) send · PageUp/PageDown scroll',
+  '      Tab switch list/input · Enter (input) send · PageUp/PageDown scroll (PageUp goes back through the whole history)',
+  '      search results: Up/Down choose · Enter go to the message · Esc close',
   '      Ctrl-C quit · Ctrl-D on an empty input quit',
-  'commands: /connect host:port · /nick NAME · /whois [NAME|ID] · /verify [NAME|ID] · /help · /quit',
-  'list marks: ✔ verified (you compared the fingerprint) · • known (seen before) · ! name looks like a contact\'s',
+  'commands: /connect host:port · /nick NAME · /whois [NAME|ID] · /verify [NAME|ID] · /search TEXT · /help · /quit',
+  'list marks: ✔ verified (you compared the fingerprint) · • known (seen before) · ! name looks like a contact\'s; gray: offline',
+  'message marks: … queued (goes when the peer is reachable, also after a restart) · ✓ on their disk · ✗ failed',
 ];
+
+/** Search results asked for at once: a screenful or two to choose from. */
+const SEARCH_LIMIT = 100;
 
 export function handleInput(model: UiModel, raw: string): InputResult {
   const none: InputResult = { commands: [], quit: false };
@@ -55,6 +60,12 @@ export function handleInput(model: UiModel, raw: string): InputResult {
       }
       return { commands: [{ cmd: word === '/whois' ? 'whois' : 'verify', peer }], quit: false };
     }
+    case '/search':
+      if (arg === '') {
+        model.note('usage: /search TEXT (words or word beginnings, in every conversation)');
+        return none;
+      }
+      return { commands: [{ cmd: 'search', text: arg, limit: SEARCH_LIMIT }], quit: false };
     case '/nick':
       if (arg === '') {
         model.note('usage: /nick NAME');

@@ -10,6 +10,15 @@ export type TrustMark = 'verified' | 'known' | 'stranger';
 /** The list's mark before a name: ✔ verified, • known, ! looks like a contact, blank otherwise. */
 export const TRUST_MARKS = { verified: '✔', known: '•', lookalike: '!', stranger: ' ' } as const;
 
+/** The line a `verified` or `whois` answer shows (`clean` strips what came from peers). */
+export function trustNote(ev: Extract<ClientEvent, { event: 'verified' | 'whois' }>, clean: (s: string) => string): string {
+  if (ev.event === 'verified') return `✔ verified ${clean(ev.peer)} (${ev.peerId.slice(0, 6)}), key ${clean(ev.fingerprint)}`;
+  const who = `${clean(ev.peer)} (${clean(ev.peerId)})`;
+  return !ev.known || ev.fingerprint === undefined
+    ? `${who}: no key known yet (connect first)`
+    : `${who}: key ${clean(ev.fingerprint)}, ${ev.verified ? '✔ verified' : '• known, not verified: compare it out of band, then /verify'}`;
+}
+
 export class Contacts {
   private readonly known = new Set<string>();
   private readonly verified = new Set<string>();

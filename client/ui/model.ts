@@ -1,46 +1,19 @@
 // The UI's model: peers, conversations and delivery marks, built from ClientEvents alone.
 // Plain TypeScript (no blessed), so every behaviour here is unit-tested without a terminal.
-// Peers are keyed by id everywhere; names are only labels (they are not unique).
-import type { ClientCommand, ClientEvent, NatType, PathKind } from '../core/events.ts';
-import { Contacts, type TrustMark } from './contacts.ts';
+// Peers are keyed by id everywhere; names are only labels (they are not unique). What the
+// model wants from the client (history pages, read marks) waits in takeCommands().
+import type { ClientCommand, ClientEvent, ContactEntry, NatType } from '../core/events.ts';
+import { Contacts, trustNote } from './contacts.ts';
+import { HistoryPages } from './history-pages.ts';
+import { listEntries, shortId, type PeerEntry } from './peer-list.ts';
+import { QueuedCount } from './queued-count.ts';
 import { stripUnsafe } from './sanitize.ts';
+import { SearchJump } from './search-jump.ts';
+import { SearchList, type SearchHit } from './search.ts';
+import type { ChatLine, Conversation } from './types.ts';
 
-export type Mark = 'pending' | 'delivered' | 'failed';
-
-export interface ChatLine {
-  kind: 'msg' | 'system';
-  at: number;
-  text: string;
-  /** For messages: the sender's name and whether it is us. */
-  from?: string;
-  self?: boolean;
-  mark?: Mark;
-  reason?: string;
-}
-
-export interface Conversation {
-  peerId: string;
-  name: string;
-  lines: ChatLine[];
-  unread: number;
-  connected: boolean;
-  connecting: boolean;
-  via?: PathKind;
-  addr?: string;
-}
-
-export interface PeerEntry {
-  id: string;
-  label: string;
-  online: boolean;
-  connected: boolean;
-  unread: number;
-  selected: boolean;
-  open: boolean;
-  trust: TrustMark;
-  /** Its name looks like this contact's (an id): shown with a warning mark. */
-  lookalike?: string;
-}
+export type { ChatLine, Conversation, Mark } from './types.ts';
+export type { PeerEntry } from './peer-list.ts';
 
 export interface Status {
   name: string;
@@ -53,13 +26,14 @@ export interface Status {
   warning?: string;
 }
 
-export const SHORT_ID = 6;
-export const shortId = (id: string): string => id.slice(0, SHORT_ID);
+export { SHORT_ID, shortId } from './peer-list.ts';
 
 export interface ModelOptions {
   now?: () => number;
-  /** Lines kept per conversation (the scrollback). */
+  /** Lines kept per conversation at the bottom; scrolled back, older pages load beyond it. */
   maxLines?: number;
+  /** Messages per `history` page. */
+  pageSize?: number;
 }
 
 export class UiModel {
@@ -70,21 +44,39 @@ export class UiModel {
   openId: string | undefined;
   selectedId: string | undefined;
   readonly contacts = new Contacts();
+  readonly search = new SearchList();
+  readonly pages: HistoryPages;
+  /** The open conversation is scrolled back (the app says so each frame): it is not trimmed. */
+  scrolledBack = false;
   private online = new Map<string, string>();
   private pendingAddrs: string[] = [];
-  private refs = new Map<string, ChatLine>();
   private nextRef = 1;
+  /** Refs are stored with messages and come back after restarts: a per-run prefix keeps them apart. */
+  private readonly refPrefix: string;
   private readonly now: () => number;
   private readonly maxLines: number;
+  private readonly outbox: ClientCommand[] = [];
+  private readonly toRead = new Set<string>();
+  /** Our messages not yet on their recipients' disks (said on /quit). */
+  readonly queued = new QueuedCount();
+  /** The person moved the selection: updates of the list no longer move it for them. */
+  private chose = false;
+  private readonly offlineNoted = new Set<string>();
+  /** A search result being gone to: its conversation loads pages until the message is there. */
+  private readonly jump: SearchJump;
 
   constructor(self: { name: string; id: string }, opts: ModelOptions = {}) {
     this.status = { name: self.name, id: self.id, observed: '', nat: 'unknown' };
     this.now = opts.now ?? Date.now;
     this.maxLines = opts.maxLines ?? 1000;
+    this.refPrefix = `ui-${this.now().toString(36)}-`;
+    this.pages = new HistoryPages(() => this.status, clean, this.now, opts.pageSize);
+    this.jump = new SearchJump(this.pages);
   }
 
   apply(ev: ClientEvent): void {
     this.contacts.apply(ev);
+    this.queued.apply(ev);
     switch (ev.event) {
       case 'ready':
       case 'status':
@@ -104,9 +96,20 @@ export class UiModel {
           const conv = this.conversations.get(id);
           if (conv) conv.name = name;
         }
-        if (this.selectedId === undefined || !this.entryIds().includes(this.selectedId)) {
-          this.selectedId = this.entryIds()[0];
-        }
+        this.defaultSelection();
+        break;
+      case 'contacts':
+        this.takeContacts(ev.contacts);
+        break;
+      case 'history': {
+        const conv = this.conversation(ev.peerId, ev.peer);
+        this.pages.take(conv, ev.messages);
+        this.followJump(conv);
+        break;
+      }
+      case 'search':
+        this.search.show(ev.text, ev.results.map((r) => (r.fromId === this.status.id ? { ...r, from: this.status.name } : r)), clean);
+        if (ev.results.length === 0) this.note(`nothing found for "${clean(ev.text)}"`);
         break;
       case 'connected': {
         const conv = this.conversation(ev.peerId, ev.peer);
@@ -133,22 +136,24 @@ export class UiModel {
         break;
       }
       case 'message': {
+        if (ev.msgId && this.pages.line(ev.msgId)) break; // a history page showed it already
         const conv = this.conversation(ev.fromId, ev.from);
-        this.push(conv.lines, { kind: 'msg', at: this.now(), from: conv.name, text: clean(ev.text) });
+        const line: ChatLine = { kind: 'msg', at: this.now(), from: conv.name, text: clean(ev.text) };
+        this.push(conv.lines, line);
+        if (ev.msgId) this.pages.name(line, ev.msgId);
         // Nothing open yet: show the first message that arrives rather than a count.
         if (this.openId === undefined) this.open(conv.peerId);
         else if (conv.peerId !== this.openId) conv.unread++;
+        else this.toRead.add(conv.peerId); // in view: read (the history counted it unread)
         break;
       }
+      case 'queued':
+        this.pages.queued(ev.ref, ev.msgId);
+        break;
       case 'delivered':
-      case 'failed': {
-        const line = typeof ev.ref === 'string' ? this.refs.get(ev.ref) : undefined;
-        if (!line) break;
-        line.mark = ev.event;
-        if (ev.event === 'failed') line.reason = clean(ev.reason);
-        if (typeof ev.ref === 'string') this.refs.delete(ev.ref);
+      case 'failed':
+        this.pages.settled(ev.ref, ev.msgId, ev.event, ev.event === 'failed' ? clean(ev.reason) : undefined);
         break;
-      }
       case 'error':
         this.system(this.currentLines(), `error ${clean(ev.code)}: ${clean(ev.message)}`);
         break;
@@ -168,43 +173,20 @@ export class UiModel {
         break;
       }
       case 'verified':
-        this.system(this.currentLines(), `✔ verified ${clean(ev.peer)} (${shortId(ev.peerId)}), key ${clean(ev.fingerprint)}`);
+      case 'whois':
+        this.system(this.currentLines(), trustNote(ev, clean));
         break;
-      case 'whois': {
-        const who = `${clean(ev.peer)} (${clean(ev.peerId)})`;
-        const text = !ev.known || ev.fingerprint === undefined
-          ? `${who}: no key known yet (connect first)`
-          : `${who}: key ${clean(ev.fingerprint)}, ${ev.verified ? '✔ verified' : '• known, not verified: compare it out of band, then /verify'}`;
-        this.system(this.currentLines(), text);
-        break;
-      }
     }
   }
 
-  /** The list, sorted by label; online peers plus anyone we have a conversation with. */
+  /** The list: online peers, then contacts with history (offline, dimmed); by label within each. */
   entries(): PeerEntry[] {
     const names = new Map<string, string>();
     for (const [id, conv] of this.conversations) names.set(id, conv.name);
     for (const [id, name] of this.online) names.set(id, name);
-    // Names that are equal or merely look alike (TS #39 skeleton) are told apart by short id, all of them.
-    const count = new Map<string, number>();
-    for (const name of names.values()) count.set(this.contacts.skeleton(name), (count.get(this.contacts.skeleton(name)) ?? 0) + 1);
-    const out = [...names].map(([id, name]): PeerEntry => {
-      const conv = this.conversations.get(id);
-      const lookalike = this.contacts.lookalikeOf(id);
-      return {
-        id,
-        label: (count.get(this.contacts.skeleton(name)) ?? 0) > 1 || name === '' || lookalike ? `${name} (${shortId(id)})`.trim() : name,
-        trust: this.contacts.mark(id),
-        ...(lookalike ? { lookalike } : {}),
-        online: this.online.has(id),
-        connected: conv?.connected ?? false,
-        unread: conv?.unread ?? 0,
-        selected: id === this.selectedId,
-        open: id === this.openId,
-      };
+    return listEntries(names, {
+      contacts: this.contacts, online: this.online, conversations: this.conversations, selectedId: this.selectedId, openId: this.openId,
     });
-    return out.sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id));
   }
 
   /**
@@ -227,34 +209,85 @@ export class UiModel {
     const at = this.selectedId === undefined ? -1 : ids.indexOf(this.selectedId);
     const next = Math.min(ids.length - 1, Math.max(0, at < 0 ? 0 : at + delta));
     this.selectedId = ids[next];
+    this.chose = true;
   }
 
   /** Opens the selected peer's conversation; returns the connect command if one is needed. */
   openSelected(): ClientCommand | undefined {
-    const id = this.selectedId;
-    if (id === undefined) return undefined;
+    return this.selectedId === undefined ? undefined : this.enter(this.selectedId);
+  }
+
+  /** Opens a conversation as a person does: connects to an online peer; an offline one's messages queue. */
+  enter(id: string): ClientCommand | undefined {
     const conv = this.open(id);
     if (conv.connected || conv.connecting) return undefined;
+    if (!this.online.has(id)) {
+      if (!this.offlineNoted.has(id)) this.system(conv.lines, `${conv.name || shortId(id)} is offline: what you write waits in the outbox and goes when they are back`);
+      this.offlineNoted.add(id);
+      return undefined;
+    }
     conv.connecting = true;
     this.system(conv.lines, `connecting to ${conv.name}…`);
     return { cmd: 'connect', peer: id };
   }
 
+  /** Shows a conversation; its newest page is asked for the first time, and it is marked read. */
   open(id: string): Conversation {
     const conv = this.conversation(id, this.online.get(id) ?? this.conversations.get(id)?.name ?? '');
+    this.jump.leave(id);
     this.openId = id;
     this.selectedId = id;
+    this.chose = true;
+    if (conv.unread > 0) this.toRead.add(id);
     conv.unread = 0;
+    const page = this.pages.newest(conv);
+    if (page) this.outbox.push(page);
     return conv;
   }
 
-  /** Our own message, shown pending; the returned ref comes back in delivered/failed. */
+  /** Near the top of what is loaded: the next older page of the open conversation, asked ahead of time. */
+  loadOlder(): void {
+    const conv = this.openConversation();
+    const page = conv && this.pages.older(conv);
+    if (page) this.outbox.push(page);
+  }
+
+  /** Back at the bottom: far pages of the open conversation are dropped (they load again on PageUp). */
+  trimOpen(): void {
+    const conv = this.openConversation();
+    // A search jump loads pages back to its message: trimming them would ask for them again.
+    if (conv && !this.jump.busy()) this.pages.trim(conv, this.maxLines);
+  }
+
+  /** Enter on a search result: its conversation, loaded back until the message is there. */
+  goTo(hit: SearchHit): ClientCommand | undefined {
+    this.search.close();
+    const connect = this.enter(hit.peerId);
+    this.jump.start(hit.peerId, hit.msgId);
+    const conv = this.conversations.get(hit.peerId);
+    if (conv) this.followJump(conv);
+    return connect;
+  }
+
+  /** The line a search jump reached, once: the app scrolls it into view. */
+  takeJumpLine(): ChatLine | undefined {
+    return this.jump.take();
+  }
+
+  /** What the model asks of the client: history pages, then read marks (one per conversation). */
+  takeCommands(): ClientCommand[] {
+    for (const peer of this.toRead) this.outbox.push({ cmd: 'read', peer });
+    this.toRead.clear();
+    return this.outbox.splice(0);
+  }
+
+  /** Our own message, shown pending; the returned ref comes back in queued/delivered/failed. */
   addOwnMessage(peerId: string, text: string): string {
-    const ref = `ui-${this.nextRef++}`;
+    const ref = `${this.refPrefix}${this.nextRef++}`;
     const conv = this.conversation(peerId, '');
     const line: ChatLine = { kind: 'msg', at: this.now(), from: this.status.name, self: true, text, mark: 'pending' };
     this.push(conv.lines, line);
-    this.refs.set(ref, line);
+    this.pages.sent(line, ref);
     return ref;
   }
 
@@ -280,7 +313,9 @@ export class UiModel {
     const conv = this.openConversation();
     if (!conv) return 'natter';
     const label = this.entries().find((e) => e.id === conv.peerId)?.label ?? conv.name;
-    const state = conv.connected ? `${conv.via ?? ''} ${conv.addr ?? ''}`.trim() : conv.connecting ? 'connecting…' : 'not connected';
+    const state = conv.connected ? `${conv.via ?? ''} ${conv.addr ?? ''}`.trim()
+      : conv.connecting ? 'connecting…'
+        : this.online.has(conv.peerId) ? 'not connected' : 'offline: messages wait in the outbox';
     return `${label} · ${state}`;
   }
 
@@ -292,10 +327,39 @@ export class UiModel {
     return this.entries().map((e) => e.id);
   }
 
+  /** Until the person chooses, the selection is the list's first entry (an online peer first). */
+  private defaultSelection(): void {
+    if (!this.chose || this.selectedId === undefined || !this.entryIds().includes(this.selectedId)) {
+      this.selectedId = this.entryIds()[0];
+    }
+  }
+
+  /** Contacts with history: in the list (online or not), with the unread counts the history keeps. */
+  private takeContacts(contacts: readonly ContactEntry[]): void {
+    this.queued.fromContacts(contacts);
+    for (const c of contacts) {
+      if (c.id === this.status.id) continue;
+      const conv = this.conversation(c.id, c.name);
+      if (c.id !== this.openId) conv.unread = Math.max(0, c.unread);
+      else if (c.unread > 0) this.toRead.add(c.id);
+    }
+    this.defaultSelection();
+  }
+
+  /** A search jump in this conversation: there, the next older page asked for, or not in the history. */
+  private followJump(conv: Conversation): void {
+    const step = this.jump.follow(conv);
+    if (step.kind === 'missing') this.system(conv.lines, 'that message is no longer in the history');
+    else if (step.kind === 'page' && step.command) this.outbox.push(step.command);
+  }
+
   private conversation(id: string, name: string): Conversation {
     let conv = this.conversations.get(id);
     if (!conv) {
-      conv = { peerId: id, name: clean(name) || this.online.get(id) || '', lines: [], unread: 0, connected: false, connecting: false };
+      conv = {
+        peerId: id, name: clean(name) || this.online.get(id) || '', lines: [], unread: 0, connected: false, connecting: false,
+        paging: { started: false, complete: false },
+      };
       this.conversations.set(id, conv);
       if (this.selectedId === undefined) this.selectedId = id;
     } else if (name) {
@@ -308,9 +372,13 @@ export class UiModel {
     this.push(lines, { kind: 'system', at: this.now(), text });
   }
 
+  /** Bounded: home and background conversations keep their newest lines; the open one scrolled back keeps all. */
   private push(lines: ChatLine[], line: ChatLine): void {
     lines.push(line);
-    if (lines.length > this.maxLines) lines.splice(0, lines.length - this.maxLines);
+    if (lines.length <= this.maxLines) return;
+    const conv = [...this.conversations.values()].find((c) => c.lines === lines);
+    if (!conv) lines.splice(0, lines.length - this.maxLines);
+    else if (!(conv.peerId === this.openId && this.scrolledBack)) this.pages.trim(conv, this.maxLines);
   }
 }
 

@@ -8,7 +8,7 @@ import { TRUST_MARKS } from './contacts.ts';
 import { escapeTags } from './sanitize.ts';
 import { padToWidth, strWidth, truncate, wrapToWidth } from './width.ts';
 
-const MARKS = { pending: '…', delivered: '✓', failed: '✗' } as const;
+const MARKS = { pending: '…', queued: '…', delivered: '✓', failed: '✗' } as const;
 
 export function hhmm(at: number): string {
   const d = new Date(at);
@@ -49,6 +49,17 @@ export function renderLine(line: ChatLine, width: number): string[] {
     }
     return text;
   });
+}
+
+const cache = new WeakMap<ChatLine, { width: number; mark?: string; reason?: string; rows: string[] }>();
+
+/** renderLine, remembered per line until its width or mark changes (scrollback is re-rendered every frame). */
+export function renderLineCached(line: ChatLine, width: number): string[] {
+  const hit = cache.get(line);
+  if (hit && hit.width === width && hit.mark === line.mark && hit.reason === line.reason) return hit.rows;
+  const rows = renderLine(line, width);
+  cache.set(line, { width, rows, ...(line.mark ? { mark: line.mark } : {}), ...(line.reason ? { reason: line.reason } : {}) });
+  return rows;
 }
 
 /** The `height` display lines ending `scroll` lines above the bottom; returns the clamped scroll. */

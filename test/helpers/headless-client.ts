@@ -55,9 +55,10 @@ export class HeadlessClient {
   }
 
   /** A client on this machine (servers as loopback ports or `host:port,...`), with its own HOME unless given. */
-  static start(name: string, servers: number[] | string, opts: { home?: string; env?: Record<string, string>; port?: number } = {}): HeadlessClient {
+  static start(name: string, servers: number[] | string, opts: { home?: string; env?: Record<string, string>; port?: number; args?: string[] } = {}): HeadlessClient {
     const list = typeof servers === 'string' ? servers : servers.map((p) => `127.0.0.1:${p}`).join(',');
-    const child = startProcess(headlessArgs(name, list, opts.port), { HOME: opts.home ?? tempHome(), ...opts.env });
+    // The history database goes under HOME too (XDG_DATA_HOME of the test runner must not leak in).
+    const child = startProcess([...headlessArgs(name, list, opts.port), ...(opts.args ?? [])], { HOME: opts.home ?? tempHome(), XDG_DATA_HOME: '', ...opts.env });
     return new HeadlessClient(name, child, 'local', (c) => stopProcess(c));
   }
 
@@ -98,6 +99,14 @@ export class HeadlessClient {
     const ev = this.events.slice(-lines).map((e) => `  < ${JSON.stringify(e)}`);
     const err = (this.stderr.length > 24 ? [...this.stderr.slice(0, 12), '...', ...this.stderr.slice(-12)] : this.stderr).map((l) => `  ! ${l}`);
     return [`--- ${this.name}@${this.where} events:`, ...ev, '--- stderr:', ...err].join('\n');
+  }
+
+  /** kill -9: no goodbye, no flush; resolves when the process is gone. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
   }
 
   /** Asks the client to quit (byes and leaves go out), then ends the process whatever happened. */

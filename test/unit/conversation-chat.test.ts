@@ -33,8 +33,8 @@ describe('conversation: chat messages', () => {
       sent.map(({ msgId, seq, text, sentAt }) => ({ kind: 'message', msgId, seq, text, sentAt })),
     );
     assert.deepEqual(
-      p.of('a', 'delivered'),
-      sent.map(({ msgId, seq, ref }) => ({ kind: 'delivered', ref, msgId, seq })),
+      p.of('a', 'acked'),
+      sent.map(({ msgId, seq, ref }) => ({ kind: 'acked', ref, msgId, seq })),
     );
     assert.equal(p.a.hasPending(), false);
   });
@@ -117,7 +117,7 @@ describe('conversation: chat messages', () => {
     p.a.send(m, p.now);
     p.pump();
     p.run(p.now + MESSAGE_GIVE_UP_MS + 1_000);
-    const failed = p.of('a', 'failed');
+    const failed = p.of('a', 'undelivered');
     assert.equal(failed.length, 1);
     assert.deepEqual([failed[0]?.msgId, failed[0]?.seq, failed[0]?.code, failed[0]?.ref], [m.msgId, 1, 'MESSAGE_TIMEOUT', m.ref]);
     assert.equal(failed[0]?.reason, `not acknowledged within ${MESSAGE_GIVE_UP_MS / 1000} s`);
@@ -130,11 +130,11 @@ describe('conversation: chat messages', () => {
     p.a.send(waiting, 0);
     p.a.close('QUIT', 'you quit', 0);
     p.pump();
-    assert.deepEqual(p.of('a', 'failed').map((f) => [f.msgId, f.code, f.reason]), [[waiting.msgId, 'MESSAGE_TIMEOUT', 'you quit']]);
+    assert.deepEqual(p.of('a', 'undelivered').map((f) => [f.msgId, f.code, f.reason]), [[waiting.msgId, 'MESSAGE_TIMEOUT', 'you quit']]);
     assert.deepEqual(p.of('a', 'connect_failed'), [], 'quitting is not a failure to report');
     const late = chat('too late', 2);
     assert.equal(p.a.send(late, 0), true);
     p.pump();
-    assert.deepEqual(p.of('a', 'failed').map((f) => f.msgId), [waiting.msgId, late.msgId]);
+    assert.deepEqual(p.of('a', 'undelivered').map((f) => f.msgId), [waiting.msgId, late.msgId]);
   });
 });

@@ -43,7 +43,7 @@ describe('conversation lifecycle', () => {
     p.run(t0 + FAST.peerSilentTimeoutMs + 500);
     assert.equal(p.of('a', 'reintroduce').length, 1, 'once per stale episode');
     assert.deepEqual(p.of('a', 'disconnected'), [{ kind: 'disconnected', code: 'PEER_LOST', reason: 'peer lost: silent for 6 s' }]);
-    assert.deepEqual(p.of('a', 'failed').map((f) => [f.msgId, f.code]), [[m.msgId, 'MESSAGE_TIMEOUT']]);
+    assert.deepEqual(p.of('a', 'undelivered').map((f) => [f.msgId, f.code]), [[m.msgId, 'MESSAGE_TIMEOUT']]);
     assert.equal(p.a.nextTimeout(), undefined, 'closed: no more timers');
   });
 

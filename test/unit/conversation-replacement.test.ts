@@ -109,7 +109,7 @@ describe('session replacement', () => {
     const moved = p.a.retire();
     assert.deepEqual(moved.map((m) => m.msgId), [m1.msgId, m2.msgId]);
     p.pump();
-    assert.deepEqual(p.of('a', 'failed'), []);
+    assert.deepEqual(p.of('a', 'undelivered'), []);
     assert.deepEqual(p.of('a', 'disconnected'), []);
     assert.equal(p.a.state, 'closed');
   });

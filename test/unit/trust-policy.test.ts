@@ -75,13 +75,14 @@ test('engine: /whois ID shows that id\'s key, never another bob\'s; /verify on a
   assert.ok(pins.get(bob2.id)?.verifiedAt !== undefined);
 });
 
-test('engine: a send to a contact no server lists fails with its ref; to a stranger it is an error', () => {
+test('engine: a send to a contact no server lists is queued with its ref (never failed); to a stranger it is an error', () => {
   const pins = new PinnedKeys();
   pins.pin(bob1.publicKey, 'bob', 1);
   const { engine, events } = engineWith(pins);
   engine.send(bob1.id, 'hi', 'r1', 10);
-  const [failed] = events();
-  assert.equal(failed?.event, 'failed');
-  assert.ok(failed?.event === 'failed' && failed.code === 'PEER_UNREACHABLE' && failed.ref === 'r1' && failed.toId === bob1.id);
+  const [queued, ...rest] = events();
+  assert.ok(queued?.event === 'queued' && queued.ref === 'r1' && queued.toId === bob1.id && queued.seq === 1, JSON.stringify(queued));
+  assert.deepEqual(rest.filter((e) => e.event === 'failed'), []);
+  assert.equal(engine.queuedCount(bob1.id), 1);
   assert.throws(() => engine.send('nobody', 'hi', 'r2', 10), (e: unknown) => e instanceof NatterError && e.code === 'UNKNOWN_PEER');
 });

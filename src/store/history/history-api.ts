@@ -69,6 +69,12 @@ export interface HistoryStoreApi {
   lastSentSeqs(): Map<string, number>;
   /** Up to `limit` messages with `peerId` before `before` (a msgId; default: the newest), oldest first. */
   history(peerId: string, limit: number, before?: string): HistoryItem[];
+  /**
+   * Up to `limit` messages with `peerId` starting AT `from` (a msgId, included) and newer, oldest
+   * first: with history(peerId, n, from) it loads the page around a search hit. Optional so a
+   * test double need not have it; the SQLite store does.
+   */
+  historyFrom?(peerId: string, limit: number, from: string): HistoryItem[];
   /** FTS5 word and prefix search across all conversations, newest first; any text is safe (quoted). */
   search(text: string, limit: number): SearchResult[];
   /** Every contact with history, with unread counts and last activity (online is the caller's: false here). */
