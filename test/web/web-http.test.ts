@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { startWebServer } from '../../discovery/edge/http/web-server.ts';
+import { MAX_EVENT_STREAMS, startWebServer } from '../../discovery/edge/http/web-server.ts';
 import { NetworkView } from '../../discovery/edge/view/network-view.ts';
 import { HeadlessClient } from '../helpers/headless-client.ts';
 import { freeUdpPort, startProcess, stopProcess, tempHome } from '../helpers/processes.ts';
@@ -129,6 +129,30 @@ describe('web view over HTTP', () => {
     });
     assert.match(text, /event: reset\n/);
     assert.match(text, /\n: heartbeat\n\n/);
+  });
+
+  it(`at most ${MAX_EVENT_STREAMS} event streams at once: the next is 503, and a closed one frees its place`, async () => {
+    const view = new NetworkView({ local: [], shown: [] });
+    const web = await startWebServer({ host: '127.0.0.1', port: 0, view });
+    stops.push(() => web.close());
+    const open = Array.from({ length: MAX_EVENT_STREAMS }, () => readEvents(web.port));
+    await Promise.all(open.map((s) => s.wait((e) => e.event === 'reset', 10_000)));
+    assert.equal((await get('127.0.0.1', web.port, '/events')).status, 503);
+    open[0]?.close();
+    const deadline = Date.now() + 5_000;
+    let status = 503;
+    while (status === 503 && Date.now() < deadline) {
+      const again = readEvents(web.port);
+      try {
+        await again.wait((e) => e.event === 'reset', 500);
+        status = 200;
+      } catch {
+        // not yet freed
+      }
+      again.close();
+    }
+    assert.equal(status, 200);
+    open.forEach((s) => s.close());
   });
 
   it('a busy HTTP port is a warning: the UDP servers start and serve', async () => {

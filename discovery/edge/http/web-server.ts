@@ -30,6 +30,9 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** Event streams open at once: each holds a socket and a listener; a few pages need a few. */
+export const MAX_EVENT_STREAMS = 64;
+
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -49,6 +52,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const epoch = randomBytes(4).toString('hex');
   let allowed = new Set<string>();
   let port = options.port;
+  let streams = 0;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (!hostAllowed(req, allowed)) return plain(res, 403, 'forbidden: the Host header does not name this server');
@@ -68,6 +72,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     if (url.pathname === '/events') {
+      if (streams >= MAX_EVENT_STREAMS) return plain(res, 503, 'too many open event streams', { 'Retry-After': '5' });
+      streams++;
+      res.once('close', () => streams--);
       serveEvents(req, res, url, { view: options.view, epoch, headers: SECURITY_HEADERS, ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}) });
       return;
     }
