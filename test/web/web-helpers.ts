@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { HeadlessClient, headlessArgs } from '../helpers/headless-client.ts';
 import { freeUdpPort, startProcess, stopProcess, tempHome } from '../helpers/processes.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -34,6 +35,8 @@ export interface AllProcess {
   url: string;
   /** stdout lines so far. */
   lines: string[];
+  /** Its XDG_DATA_HOME (the servers' keys): give it again to restart with the same keys. */
+  dataHome: string;
   stop(): Promise<void>;
 }
 
@@ -43,8 +46,9 @@ export async function startAll(opts: { ports?: number[]; httpHost?: string; http
   const httpHost = opts.httpHost ?? '127.0.0.1';
   const httpPort = opts.httpPort ?? (await freeTcpPort(httpHost));
   const home = tempHome();
+  const dataHome = opts.dataHome ?? join(home, 'data');
   const args = ['discovery/edge/all-cli.ts', '--host', '127.0.0.1', '--ports', ports.join(','), '--http', `${httpHost}:${httpPort}`, ...(opts.extra ?? [])];
-  const child = startProcess(args, { HOME: home, XDG_DATA_HOME: opts.dataHome ?? join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') });
+  const child = startProcess(args, { HOME: home, XDG_DATA_HOME: dataHome, XDG_CONFIG_HOME: join(home, 'config') });
   const lines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`discovery:all did not print its web address in 20 s:\n${lines.join('\n')}`)), 20_000);
@@ -68,16 +72,16 @@ export async function startAll(opts: { ports?: number[]; httpHost?: string; http
       reject(new Error(`discovery:all exited with ${code}:\n${lines.join('\n')}`));
     });
   });
-  return { child, ports, httpPort, url, lines, stop: () => stopProcess(child) };
+  return { child, ports, httpPort, url, lines, dataHome, stop: () => stopProcess(child) };
 }
 
-/** Headless Chromium with a fresh profile; close() removes nothing but ends the browser. */
+/** Headless Chromium with a fresh profile; without the networking flags Chromium floods the network (DESIGN §10). */
 export async function openBrowser(): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'natter-chromium-'));
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
 
@@ -136,4 +140,11 @@ export function readEvents(port: number, headers: Record<string, string> = {}): 
       check();
     });
   return { events, wait, close: () => req.destroy() };
+}
+
+/** A headless client on loopback with extra flags (e.g. --no-report), its own HOME. */
+export function clientWith(name: string, ports: number[], flags: string[], port?: number): HeadlessClient {
+  const list = ports.map((p) => `127.0.0.1:${p}`).join(',');
+  const child = startProcess([...headlessArgs(name, list, port), ...flags], { HOME: tempHome() });
+  return new HeadlessClient(name, child, 'local', (c) => stopProcess(c));
 }

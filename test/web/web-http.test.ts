@@ -2,14 +2,19 @@
 // Last-Event-ID resumes with exactly the changes missed (compared with a reader that never
 // left); an id of another run gets a reset; the Host check refuses other names (DNS
 // rebinding); a bind to a non-loopback address of this machine answers 401 without the token,
-// and the page's ?token= sets the cookie the page's own requests then carry.
+// and the page's ?token= sets the cookie the page's own requests then carry; an idle stream
+// gets heartbeat comments; a busy HTTP port is a warning and the UDP servers serve on.
 
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { MAX_EVENT_STREAMS, startWebServer } from '../../discovery/edge/http/web-server.ts';
+import { NetworkView } from '../../discovery/edge/view/network-view.ts';
 import { HeadlessClient } from '../helpers/headless-client.ts';
-import { readEvents, startAll, type AllProcess } from './web-helpers.ts';
+import { freeUdpPort, startProcess, stopProcess, tempHome } from '../helpers/processes.ts';
+import { freeTcpPort, readEvents, startAll, type AllProcess } from './web-helpers.ts';
 
 const stops: (() => Promise<void>)[] = [];
 after(async () => {
@@ -100,5 +105,101 @@ describe('web view over HTTP', () => {
     const status = await get(ip, other.httpPort, '/status.json', { Cookie: cookie });
     assert.equal(status.status, 200);
     assert.equal((JSON.parse(status.body) as { servers: unknown[] }).servers.length, 3);
+  });
+
+  it('an idle event stream gets a heartbeat comment (every 15 s; shortened here)', async () => {
+    const view = new NetworkView({ local: [], shown: [] });
+    const web = await startWebServer({ host: '127.0.0.1', port: 0, view, heartbeatMs: 200 });
+    stops.push(() => web.close());
+    const text = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const req = request({ host: '127.0.0.1', port: web.port, path: '/events', headers: { Host: `127.0.0.1:${web.port}` } }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          got += c;
+          if (got.includes(': heartbeat')) {
+            req.destroy();
+            resolve(got);
+          }
+        });
+      });
+      req.on('error', (err) => (got.includes(': heartbeat') ? undefined : reject(err)));
+      setTimeout(() => reject(new Error(`no heartbeat in 5 s: ${got}`)), 5_000).unref();
+      req.end();
+    });
+    assert.match(text, /event: reset\n/);
+    assert.match(text, /\n: heartbeat\n\n/);
+  });
+
+  it(`at most ${MAX_EVENT_STREAMS} event streams at once: the next is 503, and a closed one frees its place`, async () => {
+    const view = new NetworkView({ local: [], shown: [] });
+    const web = await startWebServer({ host: '127.0.0.1', port: 0, view });
+    stops.push(() => web.close());
+    const open = Array.from({ length: MAX_EVENT_STREAMS }, () => readEvents(web.port));
+    await Promise.all(open.map((s) => s.wait((e) => e.event === 'reset', 10_000)));
+    assert.equal((await get('127.0.0.1', web.port, '/events')).status, 503);
+    open[0]?.close();
+    const deadline = Date.now() + 5_000;
+    let status = 503;
+    while (status === 503 && Date.now() < deadline) {
+      const again = readEvents(web.port);
+      try {
+        await again.wait((e) => e.event === 'reset', 500);
+        status = 200;
+      } catch {
+        // not yet freed
+      }
+      again.close();
+    }
+    assert.equal(status, 200);
+    open.forEach((s) => s.close());
+  });
+
+  it('a busy HTTP port is a warning: the UDP servers start and serve', async () => {
+    const httpPort = await freeTcpPort();
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(httpPort, '127.0.0.1', () => r()));
+    stops.push(() => new Promise<void>((r) => squatter.close(() => r())));
+    const ports = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
+    const child = startProcess(['discovery/edge/all-cli.ts', '--host', '127.0.0.1', '--ports', ports.join(','), '--http', `127.0.0.1:${httpPort}`], { HOME: tempHome() });
+    stops.push(() => stopProcess(child));
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!/warning: web view not started/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.match(out, /warning: web view not started on 127\.0\.0\.1:\d+: .*EADDRINUSE.*the UDP servers run on/);
+    const carol = HeadlessClient.start('carol', ports);
+    stops.push(() => carol.stop());
+    await carol.ready();
+    assert.equal(child.exitCode, null, 'still running');
+  });
+
+  it('a single `discovery` serves the page only when given --http', async () => {
+    const [p1, p2] = [await freeUdpPort(), await freeUdpPort()];
+    const httpPort = await freeTcpPort();
+    /** stdout once it matches `until` (and a second more, for anything printed after it). */
+    const output = (child: ReturnType<typeof startProcess>, until: RegExp): Promise<string> =>
+      new Promise((resolve, reject) => {
+        let out = '';
+        let timer: NodeJS.Timeout | undefined;
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (until.test(out)) timer ??= setTimeout(() => resolve(out), 1_000);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+    const plain = startProcess(['discovery/edge/cli.ts', '--host', '127.0.0.1', '--port', String(p1)], { HOME: tempHome() });
+    stops.push(() => stopProcess(plain));
+    assert.doesNotMatch(await output(plain, /Ctrl-C stops/), /web view/);
+    const served = startProcess(['discovery/edge/cli.ts', '--host', '127.0.0.1', '--port', String(p2), '--http', `127.0.0.1:${httpPort}`], { HOME: tempHome() });
+    stops.push(() => stopProcess(served));
+    assert.match(await output(served, /web view on/), new RegExp(`web view on http://127\\.0\\.0\\.1:${httpPort}/`));
+    const deadline = Date.now() + 10_000;
+    let servers: { addr: string; up: boolean }[] = [];
+    while (Date.now() < deadline && !servers[0]?.up) {
+      servers = (JSON.parse((await get('127.0.0.1', httpPort, '/status.json')).body) as { servers: { addr: string; up: boolean }[] }).servers;
+      if (!servers[0]?.up) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(servers.map((x) => [x.addr, x.up]), [[`127.0.0.1:${p2}`, true]]);
   });
 });

@@ -11,7 +11,8 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
-export const TOKEN_COOKIE = 'natter_token';
+/** The cookie's name: per port, as cookies are shared by every port of a host. */
+export const tokenCookieName = (port: number): string => `natter_token_${port}`;
 
 export function isLoopback(host: string): boolean {
   return /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
@@ -43,10 +44,15 @@ export function hostAllowed(req: IncomingMessage, allowed: Set<string>): boolean
   return typeof host === 'string' && allowed.has(host.toLowerCase());
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
+function cookieToken(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined; // malformed escapes: no token
+    }
   }
   return undefined;
 }
@@ -54,15 +60,15 @@ function cookieToken(req: IncomingMessage): string | undefined {
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /** True when the request carries `token` (query or cookie); always true when no token is set. */
-export function tokenGiven(req: IncomingMessage, url: URL, token: string | undefined): { ok: boolean; fromQuery: boolean } {
+export function tokenGiven(req: IncomingMessage, url: URL, token: string | undefined, port: number): { ok: boolean; fromQuery: boolean } {
   if (token === undefined) return { ok: true, fromQuery: false };
   const expected = digest(token);
   const query = url.searchParams.get('token');
   if (query !== null && timingSafeEqual(digest(query), expected)) return { ok: true, fromQuery: true };
-  const cookie = cookieToken(req);
+  const cookie = cookieToken(req, tokenCookieName(port));
   if (cookie !== undefined && timingSafeEqual(digest(cookie), expected)) return { ok: true, fromQuery: false };
   return { ok: false, fromQuery: false };
 }
 
 /** The cookie that lets the page's own requests (EventSource, fetch) carry the token. */
-export const tokenCookie = (token: string): string => `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+export const tokenCookie = (token: string, port: number): string => `${tokenCookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;

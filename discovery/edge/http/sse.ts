@@ -35,6 +35,10 @@ export function parseEventId(lastId: string | undefined, epoch: string): number 
 export function serveEvents(req: IncomingMessage, res: ServerResponse, url: URL, options: EventStreamOptions): void {
   const { view, epoch } = options;
   res.writeHead(200, { ...options.headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   const send = (text: string): void => {
     if (res.writableLength > MAX_BACKLOG_BYTES) {
       res.destroy();

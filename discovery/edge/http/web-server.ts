@@ -30,6 +30,9 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** Event streams open at once: each holds a socket and a listener; a few pages need a few. */
+export const MAX_EVENT_STREAMS = 64;
+
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -48,15 +51,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // This run's tag in every event id: an id from before a restart is never taken for ours.
   const epoch = randomBytes(4).toString('hex');
   let allowed = new Set<string>();
+  let port = options.port;
+  let streams = 0;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (!hostAllowed(req, allowed)) return plain(res, 403, 'forbidden: the Host header does not name this server');
     const url = new URL(req.url ?? '/', 'http://view.invalid');
-    const auth = tokenGiven(req, url, token);
+    const auth = tokenGiven(req, url, token, port);
     if (!auth.ok) return plain(res, 401, 'unauthorized: open the address printed at start (it carries ?token=)');
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     if (url.pathname === '/' || url.pathname === '/index.html') {
-      const cookie: Record<string, string> = auth.fromQuery && token !== undefined ? { 'Set-Cookie': tokenCookie(token) } : {};
+      const cookie: Record<string, string> = auth.fromQuery && token !== undefined ? { 'Set-Cookie': tokenCookie(token, port) } : {};
       res.writeHead(200, { ...SECURITY_HEADERS, ...cookie, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'X-Frame-Options': 'DENY' });
       res.end(req.method === 'HEAD' ? undefined : PAGE_HTML);
       return;
@@ -67,6 +72,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     if (url.pathname === '/events') {
+      if (streams >= MAX_EVENT_STREAMS) return plain(res, 503, 'too many open event streams', { 'Retry-After': '5' });
+      streams++;
+      res.once('close', () => streams--);
       serveEvents(req, res, url, { view: options.view, epoch, headers: SECURITY_HEADERS, ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}) });
       return;
     }
@@ -91,7 +99,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
   server.on('error', () => undefined); // after listen: per-connection errors only
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  if (typeof address === 'object' && address) port = address.port;
   allowed = allowedHosts(options.host, port);
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   let closing: Promise<void> | undefined;

@@ -32,7 +32,7 @@ const claimSig = (c: PathClaimView): string => `${c.outcome}|${c.relayServer ?? 
 
 export class PairBook {
   private readonly pairs = new Map<string, PairStats>();
-  /** The last claim counted per (from, peer): the same change arrives from every server of the process. */
+  /** The last outcome counted per pair. */
   private readonly counted = new Map<string, string>();
 
   private stats(key: string): PairStats {
@@ -52,13 +52,16 @@ export class PairBook {
     s.lastIntroductionAt = now;
   }
 
-  /** `from` reported a changed claim about `peer`: counted once per change, whichever servers tell it. */
+  /**
+   * `from` reported a changed claim about `peer`. Counted once per change of the pair's path:
+   * the same change arrives from every server of the process, and from both ends.
+   */
   outcome(from: string, peer: string, outcome: PathClaimView['outcome'], relayServer: string | undefined, reason: string | undefined): void {
     const sig = `${outcome}|${relayServer ?? ''}|${reason ?? ''}`;
-    const who = `${from}>${peer}`;
-    if (this.counted.get(who) === sig) return;
-    this.counted.set(who, sig);
-    const s = this.stats(pairKey(from, peer));
+    const key = pairKey(from, peer);
+    if (this.counted.get(key) === sig) return;
+    this.counted.set(key, sig);
+    const s = this.stats(key);
     s.outcomes[outcome]++;
     if (outcome === 'failed' && reason !== undefined) s.lastFailure = reason;
   }
@@ -82,9 +85,9 @@ export class PairBook {
       const [a = '', b = ''] = key.split(' ');
       if (!registered.has(a) || !registered.has(b)) this.pairs.delete(key);
     }
-    for (const who of this.counted.keys()) {
-      const [from = '', peer = ''] = who.split('>');
-      if (!registered.has(from) || !registered.has(peer)) this.counted.delete(who);
+    for (const key of this.counted.keys()) {
+      const [a = '', b = ''] = key.split(' ');
+      if (!registered.has(a) || !registered.has(b)) this.counted.delete(key);
     }
     return [...out.values()].sort((x, y) => (x.a + x.b < y.a + y.b ? -1 : 1));
   }
