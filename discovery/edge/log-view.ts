@@ -60,7 +60,7 @@ export function describe(ev: ServerEvent): string {
     case 'drops':
       return `drops   ${ev.total} in ${seconds(ev.sinceMs)}: ${byReason(ev.counts)}`;
     case 'path_report':
-      return `path    ${who(ev.from)} -> ${short(ev.peerId)}: ${ev.outcome}${ev.relayServer ? ` via ${ev.relayServer}` : ''}${ev.reason ? ` (${ev.reason})` : ''}`;
+      return `path    ${who(ev.from)} -> ${short(ev.peerId)}: ${ev.outcome}${ev.relayServer ? ` via ${ev.relayServer}` : ''}${ev.reason ? ` (${quoteName(ev.reason)})` : ''}`;
   }
 }
 
