@@ -3,21 +3,13 @@
 // messages, most words rare), as chat text does, which is what FTS doclists look like.
 
 import type { IncomingRow } from '../../src/store/history/history-api.ts';
+import { seededRandom } from '../../test/helpers/prng.ts';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vo', 'si', 'de', 'po', 'gu', 'ha', 'be', 'zo', 'fi', 'we'];
 export const VOCABULARY_SIZE = 5_000;
 
-/** A deterministic PRNG (mulberry32): the same corpus on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A deterministic PRNG (the tests' mulberry32): the same corpus on every machine. */
+export const prng = seededRandom;
 
 /** Word i of the vocabulary: distinct, pronounceable, 4-8 letters. */
 export function word(i: number): string {

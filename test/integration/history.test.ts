@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { HeadlessClient } from '../helpers/headless-client.ts';
 import { freeUdpPort, startServer, stopProcess, tempHome } from '../helpers/processes.ts';
+import { historyFileOf, person, type Person } from '../helpers/people.ts';
 import { ROOT } from '../helpers/root.ts';
 
 let servers: ChildProcess[] = [];
@@ -26,17 +27,6 @@ before(async () => {
 after(async () => {
   await Promise.all([...running.map((c) => c.kill()), ...servers.map((s) => stopProcess(s))]);
 });
-
-interface Person {
-  name: string;
-  home: string;
-  data: string;
-}
-
-const person = (name: string, data?: string): Person => {
-  const home = tempHome();
-  return { name, home, data: data ?? join(home, 'data') };
-};
 
 function start(p: Person): HeadlessClient {
   const c = HeadlessClient.start(p.name, ports, { home: p.home, args: ['--data', p.data] });
@@ -128,7 +118,7 @@ test('retention: --keep-days deletes old messages in the background, never queue
   const ra = await a.ready();
   await a.stop();
   // Age everything on alice's disk by 10 days.
-  const file = join(alice.data, `${String(ra.id)}.sqlite3`);
+  const file = historyFileOf(alice, String(ra.id));
   const db = new Database(file);
   const cols = (db.prepare("SELECT name FROM pragma_table_info('messages')").pluck().all() as string[]).filter((c) => /_at$/.test(c));
   for (const col of cols) db.prepare(`UPDATE messages SET ${col} = ${col} - ?`).run(10 * 86_400_000);
@@ -152,7 +142,7 @@ test('a damaged history file is moved aside and said, never silently emptied', {
   const c = start(carl);
   const ready = await c.ready();
   await c.stop();
-  const file = join(carl.data, `${String(ready.id)}.sqlite3`);
+  const file = historyFileOf(carl, String(ready.id));
   assert.ok(existsSync(file));
   writeFileSync(file, Buffer.alloc(8192, 0x5a)); // not a database any more
   const again = start(carl);

@@ -9,11 +9,11 @@
 
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { HeadlessClient, type HeadlessEvent } from '../helpers/headless-client.ts';
-import { freeUdpPort, startServer, stopProcess, tempHome } from '../helpers/processes.ts';
+import { freeUdpPort, startServer, stopProcess } from '../helpers/processes.ts';
+import { historyFileOf, person, type Person } from '../helpers/people.ts';
 
 let servers: ChildProcess[] = [];
 let ports: number[] = [];
@@ -31,27 +31,12 @@ after(async () => {
   await Promise.all([...running.map((c) => c.kill()), ...servers.map((s) => stopProcess(s))]);
 });
 
-interface Person {
-  name: string;
-  home: string;
-  data: string;
-}
-
-const person = (name: string): Person => {
-  const home = tempHome();
-  return { name, home, data: join(home, 'data') };
-};
-
 function start(p: Person, env: Record<string, string> = {}): HeadlessClient {
   const c = HeadlessClient.start(p.name, ports, { home: p.home, args: ['--data', p.data], env });
   running.push(c);
   return c;
 }
 
-/** The one database file in a person's data directory (named by identity id). */
-function dbFile(p: Person, id: string): string {
-  return join(p.data, `${id}.sqlite3`);
-}
 
 const texts = (c: HeadlessClient, prefix: string): string[] => c.all('message').map((e) => String(e.text)).filter((t) => t.startsWith(prefix));
 
@@ -141,7 +126,7 @@ test('the receiver killed again and again while 10,000 messages flow: none missi
     await b.kill();
     atKill.push(sent - deliveredIds.length);
     collect(b);
-    const db = new Database(dbFile(bob, bId), { readonly: true, fileMustExist: true });
+    const db = new Database(historyFileOf(bob, bId), { readonly: true, fileMustExist: true });
     try {
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok', `integrity after kill ${k + 1}`);
       const has = db.prepare('SELECT 1 FROM messages WHERE msg_id = ?').pluck();
@@ -161,7 +146,7 @@ test('the receiver killed again and again while 10,000 messages flow: none missi
   // What was shown: never one message twice, across every run of the receiver. (A killed
   // process loses the event lines still in its stdout buffer, so the count is the database's.)
   assert.equal(new Set(shown).size, shown.length, 'no message shown twice');
-  const db = new Database(dbFile(bob, bId), { readonly: true, fileMustExist: true });
+  const db = new Database(historyFileOf(bob, bId), { readonly: true, fileMustExist: true });
   try {
     const row = db.prepare("SELECT count(*) AS n, count(DISTINCT seq) AS seqs, min(seq) AS lo, max(seq) AS hi FROM messages WHERE direction = 'in' AND text LIKE 'flow %'").get() as { n: number; seqs: number; lo: number; hi: number };
     assert.deepEqual(row, { n: COUNT, seqs: COUNT, lo: 2, hi: COUNT + 1 }, 'every message stored once (seq 1 was the hello)');
