@@ -195,6 +195,16 @@ export class DiscoveryClient {
   }
 
   isReachable(s: ServerState, now: number): boolean {
+    return s.verified && s.lastHeard !== undefined && now - s.lastHeard < this.timings.serverSilentAfterMs;
+  }
+
+  /**
+   * Answering its list polls right now: what the status line counts, so "servers unreachable"
+   * shows within seconds. Routing (introductions, lists, relays) keeps the longer
+   * serverSilentAfterMs: a NAT rebinding silences a server for a few seconds until we register
+   * again, and path recovery needs its introductions meanwhile.
+   */
+  isAnswering(s: ServerState, now: number): boolean {
     return s.verified && s.lastHeard !== undefined && now - s.lastHeard < this.silentAfter(s);
   }
 
@@ -209,7 +219,7 @@ export class DiscoveryClient {
   }
 
   reachableCount(now: number): number {
-    return this.servers.filter((s) => this.isReachable(s, now)).length;
+    return this.servers.filter((s) => this.isAnswering(s, now)).length;
   }
 
   /** The first observed endpoint any server reported (servers in configured order). */
@@ -273,7 +283,7 @@ export class DiscoveryClient {
 
   handleTimeout(now: number): void {
     for (const s of this.servers) {
-      if (s.lastHeard !== undefined && now >= s.lastHeard + this.silentAfter(s)) s.silenceNoted = true;
+      if (s.lastHeard !== undefined && now >= s.lastHeard + this.timings.serverSilentAfterMs) s.silenceNoted = true;
       if (now >= s.nextRegisterAt) {
         if (s.token && s.heartbeatSentAt === undefined) this.heartbeat(s, now);
         else this.register(s, now); // no token yet, or the last heartbeat went unanswered
@@ -332,7 +342,7 @@ export class DiscoveryClient {
     for (const s of this.servers) {
       earlier(s.nextRegisterAt);
       if (s.lastHeard === undefined || s.silenceNoted) continue;
-      earlier(s.lastHeard + this.silentAfter(s));
+      earlier(s.lastHeard + this.timings.serverSilentAfterMs); // the short "answering" threshold is seen by the list-poll timer
       if (s.proven && s.verified) earlier(s.nextListAt); // lists are asked for only once listed
     }
     return next;
