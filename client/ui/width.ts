@@ -106,8 +106,9 @@ export function wrapHanging(text: string, width: number, indent: number): string
   while (strWidth(rest) > w) {
     let part = sliceToWidth(rest, w);
     if (part === '') part = Array.from(rest)[0] ?? rest; // a wide char in a 1-column pane
-    const space = part.lastIndexOf(' ');
-    // Break after the last space that leaves something on this row (the hanging indent's own spaces do not count).
+    // A word that ends exactly at the edge stays whole; otherwise
+    const space = rest[part.length] === ' ' ? -1 : part.lastIndexOf(' ');
+    // break after the last space that leaves something on this row (the hanging indent's own spaces do not count).
     if (space > 0 && part.slice(0, space).trim() !== '') part = part.slice(0, space + 1);
     out.push((out.length === 0 ? '' : pad) + part.trimEnd());
     rest = rest.slice(part.length).replace(/^ +/, '');
