@@ -75,6 +75,16 @@ test('paste, long paste, too long, recall, completion, Ctrl-W, //text, /whois, n
   pane.keys('Enter');
   await pane.waitFor('own id and key', /you: alice \(a11ce0a11ce0ffff\), key f1f2f3f4/);
 
+  // /connect localhost:PORT from home: the client's `connecting` names the resolved address, and
+  // the `connected` that carries it opens the conversation.
+  pane.keys('M-1');
+  pane.type('/connect localhost:7000');
+  pane.keys('Enter');
+  await pane.waitFor('the conversation opened on the resolved address', /bob \(b0b0b0\) · direct 127\.0\.0\.1:7000/);
+  pane.keys('M-1');
+  await pane.waitFor('the resolution said on home', /connecting to localhost:7000 \(127\.0\.0\.1:7000\)…/);
+  pane.keys('M-2');
+
   // 30 columns: the list hides; the conversation stays, wrapped lines indented under the text.
   pane.type('a long line that has to wrap in a narrow window');
   pane.keys('Enter');
