@@ -15,7 +15,7 @@ import { renderSearch } from './search.ts';
 import { renderPeerList, renderStatus, renderTitle } from './view.ts';
 import { Viewport } from './viewport.ts';
 import { padToWidth } from './width.ts';
-import { HOME } from './windows.ts';
+import { activityList, HOME } from './windows.ts';
 
 type Box = blessed.Widgets.BoxElement;
 type Focus = 'list' | 'input';
@@ -59,7 +59,7 @@ export async function runUi(client: ChatClientApi, opts: UiOptions): Promise<voi
 
   const drafts = new Drafts();
   const keys = new InputKeys(drafts);
-  const line = () => drafts.of(model.viewKey());
+  const line = () => drafts.of((model.openId ?? HOME));
   let focus: Focus = 'list';
   /** F2: the list shown or hidden against its default for the width; undefined: the default. */
   let listWanted: boolean | undefined;
@@ -106,7 +106,7 @@ export async function runUi(client: ChatClientApi, opts: UiOptions): Promise<voi
     const iw = Math.max(1, (screen.width as number) - PROMPT.length);
     const typed = line().view(iw);
     input.setContent(pending === undefined ? PROMPT + padToWidth(typed.text, iw) : padToWidth(pastePrompt(pending), iw + PROMPT.length));
-    status.setContent(renderStatus(model.status, screen.width as number, model.activity(), model.windows.number(model.viewKey()) ?? 1));
+    status.setContent(renderStatus(model.status, screen.width as number, activityList(model.windows, model.conversations, model.openId, model.homeActivity), model.windows.number((model.openId ?? HOME)) ?? 1));
     screen.render();
     // What the model asked for while the events and this frame were applied (pages, read marks).
     for (const cmd of model.takeCommands()) client.command(cmd);
@@ -208,8 +208,8 @@ export async function runUi(client: ChatClientApi, opts: UiOptions): Promise<voi
   const bufferFor = (key: KeyInfo): string | undefined => {
     const alt = /^M-([1-9])$/.exec(key.full ?? '');
     if (alt) return model.windows.at(Number(alt[1]));
-    if (key.full === 'C-n' || key.full === 'C-p') return model.windows.step(model.viewKey(), key.full === 'C-n' ? 1 : -1);
-    if (key.full === 'M-a') return model.windows.nextActive(model.viewKey(), (k) => (k === HOME ? model.homeActivity : (model.conversations.get(k)?.unread ?? 0) > 0));
+    if (key.full === 'C-n' || key.full === 'C-p') return model.windows.step((model.openId ?? HOME), key.full === 'C-n' ? 1 : -1);
+    if (key.full === 'M-a') return model.windows.nextActive((model.openId ?? HOME), (k) => (k === HOME ? model.homeActivity : (model.conversations.get(k)?.unread ?? 0) > 0));
     return undefined;
   };
 
@@ -239,7 +239,7 @@ export async function runUi(client: ChatClientApi, opts: UiOptions): Promise<voi
 
   const onInputKey = (ch: string | undefined, key: KeyInfo): void => {
     const names = (): string[] => model.entries().map((e) => model.nameOf(e.id));
-    const action = keys.handle(model.viewKey(), ch, key, names);
+    const action = keys.handle((model.openId ?? HOME), ch, key, names);
     if (action.kind === 'submit') submit();
     else if (action.kind === 'quit') quit();
     else if (action.kind === 'focus-list' && listShown()) focus = 'list';

@@ -13,7 +13,7 @@ import { SearchJump } from './search-jump.ts';
 import { SearchList, type SearchHit } from './search.ts';
 import type { ChatLine, Conversation } from './types.ts';
 import { applyLater, type LaterEvent } from './later-events.ts';
-import { activityList, HOME, joinsAndLeaves, Windows, type Activity } from './windows.ts';
+import { HOME, joinsAndLeaves, Windows } from './windows.ts';
 
 export type { ChatLine, Conversation, Mark } from './types.ts';
 export type { PeerEntry } from './peer-list.ts';
@@ -307,21 +307,11 @@ export class UiModel {
     }
   }
 
-  /** The buffer in view: HOME or the open conversation's peer id. */
-  viewKey(): string {
-    return this.openId ?? HOME;
-  }
-
   /** Whether a message arrived out of view since the last call (the app rings the bell once). */
   takeBell(): boolean {
     const bell = this.bell;
     this.bell = false;
     return bell;
-  }
-
-  /** The status bar's activity list: buffers with something new, by number. */
-  activity(): Activity[] {
-    return activityList(this.windows, this.conversations, this.openId, this.homeActivity);
   }
 
   expectAddr(addr: string): void {
