@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClientEvent } from '../../client/core/events.ts';
+import { handleInput } from '../../client/ui/commands.ts';
 import { complete } from '../../client/ui/complete.ts';
+import { COMMANDS } from '../../client/ui/help.ts';
 import { InputLine } from '../../client/ui/input-line.ts';
 import { UiModel } from '../../client/ui/model.ts';
 import { PasteParser, pasteNeedsConfirm } from '../../client/ui/paste.ts';
@@ -86,4 +88,19 @@ test('renamed, connecting (resolved), servers unreachable', () => {
 test('hanging indent: rows after the first start under the text, breaks at spaces', () => {
   const rows = wrapHanging('12:00 bob: the quick brown fox jumps', 20, 11);
   assert.deepEqual(rows, ['12:00 bob: the quick', '           brown fox', '           jumps']);
+});
+
+test('/help: one line per command on home; /help CMD details one; joins and leaves in open conversations', () => {
+  const m = new UiModel({ name: 'alice', id: 'a11ce0000000' });
+  m.apply({ event: 'peers', peers: [BOB] });
+  m.openSelected();
+  const result = handleInput(m, '/help');
+  assert.equal(result.home, true);
+  assert.equal(m.home.filter((l) => /^\/\S+/.test(l.text)).length, COMMANDS.length);
+  handleInput(m, '/help whois');
+  assert.match(m.home.at(-2)?.text ?? '', /^\/whois \[NAME\|ID\]: who a peer is/);
+  m.apply({ event: 'peers', peers: [] });
+  m.apply({ event: 'peers', peers: [BOB] });
+  const texts = m.conversations.get(BOB.id)?.lines.map((l) => l.text) ?? [];
+  assert.deepEqual(texts.filter((t) => /^(-->|<--)/.test(t)), ['<-- bob left', '--> bob is online']);
 });
