@@ -3,25 +3,39 @@
 import blessed from 'blessed';
 import type { ChatClientApi, ClientEvent } from '../core/events.ts';
 import { patchBlessedWidths } from './blessed-patch.ts';
-import { handleInput, HELP } from './commands.ts';
-import { InputLine } from './input-line.ts';
+import { handleInput, tooLong } from './commands.ts';
+import { Drafts } from './drafts.ts';
+import { helpLines } from './help.ts';
+import { InputKeys, type KeyInfo } from './input-keys.ts';
 import { UiModel } from './model.ts';
-import { stripUnsafe } from './sanitize.ts';
+import { hookPaste, pastePrompt } from './paste-hook.ts';
+import { pasteNeedsConfirm } from './paste.ts';
+import { stripUnsafeLines } from './sanitize.ts';
 import { renderSearch } from './search.ts';
 import { renderPeerList, renderStatus, renderTitle } from './view.ts';
 import { Viewport } from './viewport.ts';
 import { padToWidth } from './width.ts';
+import { activityList, HOME } from './windows.ts';
 
 type Box = blessed.Widgets.BoxElement;
 type Focus = 'list' | 'input';
-interface KeyInfo { name?: string; full?: string; ctrl?: boolean; meta?: boolean }
+
+export interface UiOptions {
+  name: string;
+  id: string;
+  maxLines?: number;
+  /** Ring the terminal bell on a message in a conversation not in view (`--bell on|off`; default on). */
+  bell?: boolean;
+}
 
 const PROMPT = '> ';
 
 /** Older history is asked for while fewer than this many screens are left above the view. */
 const PREFETCH_SCREENS = 3;
+/** Narrower than this, the list hides by itself (F2 shows it) so the conversation keeps its room. */
+const NARROW = 40;
 
-export async function runUi(client: ChatClientApi, opts: { name: string; id: string; maxLines?: number; bell?: boolean }): Promise<void> {
+export async function runUi(client: ChatClientApi, opts: UiOptions): Promise<void> {
   patchBlessedWidths();
   const model = new UiModel(opts, opts.maxLines === undefined ? {} : { maxLines: opts.maxLines });
   const term = process.env.TERM ?? '';
@@ -43,20 +57,33 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   const status = box(screen, { bottom: 0, left: 0, right: 0, height: 1, style: { inverse: true } });
   const results = box(screen, { top: 2, left: 4, right: 4, height: 12, border: { type: 'line' }, label: ' search ', hidden: true });
 
-  const line = new InputLine();
+  const drafts = new Drafts();
+  const keys = new InputKeys(drafts);
+  const line = () => drafts.of((model.openId ?? HOME));
   let focus: Focus = 'list';
+  /** F2: the list shown or hidden against its default for the width; undefined: the default. */
+  let listWanted: boolean | undefined;
+  const listView = { top: 0 };
   const viewport = new Viewport();
-  let highSurrogate = '';
-  for (const text of ['welcome to natter', ...HELP]) model.note(text);
+  /** A long paste waiting for y/n. */
+  let pending: string | undefined;
+  for (const text of ['welcome to natter · Alt-1 comes back here · Alt-2… your conversations · /help', ...helpLines()]) model.homeNote(text);
+
+  const listShown = (): boolean => listWanted ?? (screen.width as number) >= NARROW;
 
   const render = (): void => {
-    const listWidth = Math.min(32, Math.max(16, Math.floor((screen.width as number) * 0.25)));
-    list.width = listWidth;
+    const shown = listShown();
+    const listWidth = shown ? Math.min(32, Math.max(16, Math.floor((screen.width as number) * 0.25))) : 0;
+    if (!shown && focus === 'list') focus = 'input';
+    if (shown) list.show();
+    else list.hide();
+    list.width = Math.max(1, listWidth);
     conv.left = listWidth;
     list.style.border = { fg: focus === 'list' ? 'cyan' : 'gray' };
     conv.style.border = { fg: 'gray' };
     const lw = listWidth - 2;
-    list.setContent(renderPeerList(model.entries(), lw, focus === 'list').join('\n'));
+    const lh = Math.max(1, (screen.height as number) - 2 - 2);
+    if (shown) list.setContent(renderPeerList(model.entries(), lw, focus === 'list', Object.assign(listView, { height: lh, status: model.status })).join('\n'));
     const cw = Math.max(1, (screen.width as number) - listWidth - 2);
     const ch = Math.max(1, (screen.height as number) - 2 - 2 - 1);
     // Back at the bottom, far pages go (memory stays bounded); scrolled back, nothing is trimmed.
@@ -66,7 +93,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     const view = viewport.frame(model.currentLines(), cw, ch);
     model.scrolledBack = view.scroll > 0;
     if (view.above < PREFETCH_SCREENS * ch) model.loadOlder();
-    conv.setContent([`{bold}${renderTitle(model, cw, view.scroll > 0)}{/bold}`, ...view.rows].join('\n'));
+    conv.setContent([`{bold}${renderTitle(model, cw, view.scroll > 0, viewport.more)}{/bold}`, ...view.rows].join('\n'));
     if (model.search.open) {
       const height = Math.max(4, Math.min(16, (screen.height as number) - 6));
       results.height = height;
@@ -77,15 +104,15 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
       results.hide();
     }
     const iw = Math.max(1, (screen.width as number) - PROMPT.length);
-    const shown = line.view(iw);
-    input.setContent(PROMPT + padToWidth(shown.text, iw));
-    status.setContent(renderStatus(model.status, screen.width as number));
+    const typed = line().view(iw);
+    input.setContent(pending === undefined ? PROMPT + padToWidth(typed.text, iw) : padToWidth(pastePrompt(pending), iw + PROMPT.length));
+    status.setContent(renderStatus(model.status, screen.width as number, activityList(model.windows, model.conversations, model.openId, model.homeActivity), model.windows.number((model.openId ?? HOME)) ?? 1));
     screen.render();
     // What the model asked for while the events and this frame were applied (pages, read marks).
     for (const cmd of model.takeCommands()) client.command(cmd);
     // Our own cursor: blessed only positions it for its textarea widgets.
-    if (focus === 'input') {
-      screen.program.cup((screen.height as number) - 2, PROMPT.length + shown.cursorCol);
+    if (focus === 'input' && pending === undefined) {
+      screen.program.cup((screen.height as number) - 2, PROMPT.length + typed.cursorCol);
       screen.program.showCursor();
     } else {
       screen.program.hideCursor();
@@ -119,6 +146,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
       await client.shutdown();
     } finally {
       for (const sig of SIGNALS) process.removeListener(sig, onSignal);
+      unhookPaste();
       screen.destroy(); // the terminal is restored whatever happened above
       if (farewell) process.stdout.write(`natter: ${farewell}\n`);
       resolveDone();
@@ -137,14 +165,52 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   client.onEvent((ev: ClientEvent) => {
     if (done) return;
     model.apply(ev);
+    // The bell for a message out of view; the terminal (or tmux) shows or sounds it.
+    if (model.takeBell() && opts.bell !== false) screen.program.output.write('\x07');
     scheduleRender();
   });
 
   const submit = (): void => {
-    const result = handleInput(model, line.take());
+    const text = line().value;
+    const result = handleInput(model, text);
+    if (!result.keep) {
+      line().take();
+      drafts.remember(text);
+    }
     for (const cmd of result.commands) client.command(cmd);
+    if (result.home) model.show(HOME);
     viewport.toBottom();
     if (result.quit) quit();
+  };
+
+  /** A bracketed paste: one piece of text, into the input (asked first when long); refused when too long to send. */
+  const onPaste = (raw: string): void => {
+    if (done) return;
+    const text = stripUnsafeLines(raw);
+    const refused = tooLong(line().value + text);
+    if (refused) model.note(refused);
+    else if (pasteNeedsConfirm(text)) pending = text;
+    else line().insert(text);
+    if (!refused) focus = 'input';
+    scheduleRender();
+  };
+  const unhookPaste = hookPaste(process.stdin, screen.program.output, onPaste);
+
+  /** y/Enter puts the long paste in the input; n/Esc drops it; other keys wait. */
+  const onPendingKey = (ch: string | undefined, key: KeyInfo): void => {
+    if (pending === undefined) return;
+    if (ch === 'y' || key.name === 'enter') line().insert(pending);
+    else if (!(ch === 'n' || key.name === 'escape')) return;
+    pending = undefined;
+  };
+
+  /** Alt-1…9, Ctrl-N/P, Alt-A: the buffer to show, if the key is one of those. */
+  const bufferFor = (key: KeyInfo): string | undefined => {
+    const alt = /^M-([1-9])$/.exec(key.full ?? '');
+    if (alt) return model.windows.at(Number(alt[1]));
+    if (key.full === 'C-n' || key.full === 'C-p') return model.windows.step((model.openId ?? HOME), key.full === 'C-n' ? 1 : -1);
+    if (key.full === 'M-a') return model.windows.nextActive((model.openId ?? HOME), (k) => (k === HOME ? model.homeActivity : (model.conversations.get(k)?.unread ?? 0) > 0));
+    return undefined;
   };
 
   const onListKey = (key: KeyInfo): void => {
@@ -153,6 +219,7 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     else if (key.name === 'enter') {
       const cmd = model.openSelected();
       if (cmd) client.command(cmd);
+      viewport.toBottom();
       if (model.openId !== undefined) focus = 'input';
     }
   };
@@ -171,28 +238,12 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
   };
 
   const onInputKey = (ch: string | undefined, key: KeyInfo): void => {
-    switch (key.name) {
-      case 'enter': return submit();
-      case 'backspace': return line.backspace();
-      case 'delete': return line.deleteForward();
-      case 'left': return line.left();
-      case 'right': return line.right();
-      case 'home': return line.home();
-      case 'end': return line.end();
-      case 'up': return model.moveSelection(-1);
-      case 'down': return model.moveSelection(1);
-    }
-    if (key.full === 'C-d' && line.value === '') return quit();
-    if (key.full === 'C-u') return void line.take();
-    if (ch === undefined || key.ctrl || key.meta) return;
-    // blessed splits its input into UTF-16 units: rejoin surrogate pairs (emoji).
-    if (/^[\ud800-\udbff]$/.test(ch)) {
-      highSurrogate = ch;
-      return;
-    }
-    const text = stripUnsafe(highSurrogate + ch);
-    highSurrogate = '';
-    if (text !== '') line.insert(text);
+    const names = (): string[] => model.entries().map((e) => model.nameOf(e.id));
+    const action = keys.handle((model.openId ?? HOME), ch, key, names);
+    if (action.kind === 'submit') submit();
+    else if (action.kind === 'quit') quit();
+    else if (action.kind === 'focus-list' && listShown()) focus = 'list';
+    else if (action.kind === 'candidates') model.note(action.names.join('  '));
   };
 
   screen.on('keypress', (ch: string | undefined, key: KeyInfo) => {
@@ -201,8 +252,14 @@ export async function runUi(client: ChatClientApi, opts: { name: string; id: str
     if (key.name === 'return') return;
     if (key.full === 'C-c') return quit();
     const page = Math.max(1, (screen.height as number) - 8);
-    if (model.search.open) onSearchKey(key);
-    else if (key.name === 'tab') focus = focus === 'list' ? 'input' : 'list';
+    const buffer = bufferFor(key);
+    if (pending !== undefined) onPendingKey(ch, key);
+    else if (model.search.open) onSearchKey(key);
+    else if (buffer !== undefined) {
+      model.show(buffer);
+      viewport.toBottom();
+    } else if (key.name === 'f2') listWanted = !listShown();
+    else if (key.name === 'tab' && focus === 'list') focus = 'input';
     else if (key.name === 'pageup') viewport.pageUp(page);
     else if (key.name === 'pagedown') viewport.pageDown(page);
     else if (focus === 'list' && ch !== undefined && !key.ctrl && !key.meta && /^\P{Cc}$/u.test(ch) && !['up', 'down', 'enter'].includes(key.name ?? '')) {

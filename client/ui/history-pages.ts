@@ -3,6 +3,7 @@
 // scrolled back to the bottom, far pages are dropped again (memory stays bounded). Every
 // loaded message is indexed by msgId: `queued`, `delivered` and `failed` name it.
 import type { ClientCommand, HistoryItem } from '../core/events.ts';
+import { stripUnsafeLines } from './sanitize.ts';
 import type { ChatLine, Conversation, Mark } from './types.ts';
 
 /** Messages per `history` request: a few screens, so one answer keeps well ahead of PageUp. */
@@ -147,7 +148,7 @@ export class HistoryPages {
     const self = item.fromId === me.id;
     const mark = self ? this.finalStates.get(item.msgId) ?? markOf(String(item.state)) : undefined;
     return {
-      kind: 'msg', at: item.sentAt, from: self ? me.name : this.clean(item.from), self, text: this.clean(item.text), msgId: item.msgId,
+      kind: 'msg', at: item.sentAt, from: self ? me.name : this.clean(item.from), self, text: stripUnsafeLines(String(item.text)), msgId: item.msgId,
       ...(mark ? { mark } : {}),
     };
   }

@@ -2,29 +2,23 @@
 // Plain TypeScript (no blessed), so every behaviour here is unit-tested without a terminal.
 // Peers are keyed by id everywhere; names are only labels (they are not unique). What the
 // model wants from the client (history pages, read marks) waits in takeCommands().
-import type { ClientCommand, ClientEvent, ContactEntry, NatType } from '../core/events.ts';
+import type { ClientCommand, ClientEvent, ContactEntry } from '../core/events.ts';
 import { Contacts, trustNote } from './contacts.ts';
 import { HistoryPages } from './history-pages.ts';
 import { listEntries, shortId, type PeerEntry } from './peer-list.ts';
 import { QueuedCount } from './queued-count.ts';
-import { stripUnsafe } from './sanitize.ts';
+import { stripUnsafe, stripUnsafeLines } from './sanitize.ts';
+import { applyStatus, type Status } from './status.ts';
 import { SearchJump } from './search-jump.ts';
 import { SearchList, type SearchHit } from './search.ts';
 import type { ChatLine, Conversation } from './types.ts';
+import { applyLater, type LaterEvent } from './later-events.ts';
+import { HOME, joinsAndLeaves, Windows } from './windows.ts';
 
 export type { ChatLine, Conversation, Mark } from './types.ts';
 export type { PeerEntry } from './peer-list.ts';
 
-export interface Status {
-  name: string;
-  id: string;
-  observed: string;
-  nat: NatType;
-  servers?: number;
-  serversTotal?: number;
-  /** A problem with this client itself (PINS_NOT_SAVED), shown until it quits. */
-  warning?: string;
-}
+export type { Status } from './status.ts';
 
 export { SHORT_ID, shortId } from './peer-list.ts';
 
@@ -39,17 +33,24 @@ export interface ModelOptions {
 export class UiModel {
   readonly status: Status;
   readonly conversations = new Map<string, Conversation>();
-  /** System lines shown while no conversation is open. */
+  /** The home buffer (window 1): welcome, errors, help; shown while no conversation is open. */
   readonly home: ChatLine[] = [];
+  /** Lines arrived on home while a conversation was in view. */
+  homeActivity = false;
+  /** The conversation in view; undefined: the home buffer. */
   openId: string | undefined;
+  readonly windows = new Windows();
+  /** A message arrived in a conversation not in view since the app last rang the bell. */
+  private bell = false;
   selectedId: string | undefined;
   readonly contacts = new Contacts();
   readonly search = new SearchList();
   readonly pages: HistoryPages;
   /** The open conversation is scrolled back (the app says so each frame): it is not trimmed. */
   scrolledBack = false;
-  private online = new Map<string, string>();
-  private pendingAddrs: string[] = [];
+  /** Online peers, id → name (later-events.ts renames them). */
+  readonly online = new Map<string, string>();
+  readonly pendingAddrs: string[] = [];
   private nextRef = 1;
   /** Refs are stored with messages and come back after restarts: a per-run prefix keeps them apart. */
   private readonly refPrefix: string;
@@ -80,18 +81,18 @@ export class UiModel {
     switch (ev.event) {
       case 'ready':
       case 'status':
-        Object.assign(this.status, {
-          name: clean(ev.name), id: ev.id, observed: clean(ev.observed), nat: ev.nat,
-        });
-        if (ev.event === 'status') {
-          this.status.servers = ev.servers;
-          this.status.serversTotal = ev.serversTotal;
-        } else {
+        applyStatus(this.status, ev, clean);
+        if (ev.event === 'ready') {
           this.system(this.home, `you are ${this.status.name} (${shortId(ev.id)}), seen as ${this.status.observed || '?'}, key ${clean(ev.fingerprint)}`);
         }
         break;
       case 'peers':
-        this.online = new Map(ev.peers.filter((p) => p.id !== this.status.id).map((p) => [p.id, clean(p.name)]));
+      {
+        const before = new Set(this.online.keys());
+        this.online.clear();
+        for (const p of ev.peers) if (p.id !== this.status.id) this.online.set(p.id, clean(p.name));
+        for (const [conv, text] of joinsAndLeaves(this.windows, this.conversations, before, this.online)) this.system(conv.lines, text);
+      }
         for (const [id, name] of this.online) {
           const conv = this.conversations.get(id);
           if (conv) conv.name = name;
@@ -126,7 +127,8 @@ export class UiModel {
       case 'connect_failed': {
         const target = ev.peerId ? this.conversation(ev.peerId, ev.peer) : undefined;
         if (target) target.connecting = false;
-        this.system(target?.lines ?? this.currentLines(), `connection failed: ${clean(ev.reason)}`);
+        if (target) this.system(target.lines, `connection failed: ${clean(ev.reason)}`);
+        else this.homeNote(`connection failed: ${clean(ev.reason)}`);
         break;
       }
       case 'disconnected': {
@@ -138,13 +140,18 @@ export class UiModel {
       case 'message': {
         if (ev.msgId && this.pages.line(ev.msgId)) break; // a history page showed it already
         const conv = this.conversation(ev.fromId, ev.from);
-        const line: ChatLine = { kind: 'msg', at: this.now(), from: conv.name, text: clean(ev.text) };
+        const line: ChatLine = { kind: 'msg', at: this.now(), from: conv.name, text: stripUnsafeLines(String(ev.text)) };
         this.push(conv.lines, line);
+        conv.lastAt = line.at;
+        this.windows.add(conv.peerId); // as irssi opens a query window: Alt-N and the activity list reach it
         if (ev.msgId) this.pages.name(line, ev.msgId);
-        // Nothing open yet: show the first message that arrives rather than a count.
-        if (this.openId === undefined) this.open(conv.peerId);
-        else if (conv.peerId !== this.openId) conv.unread++;
-        else this.toRead.add(conv.peerId); // in view: read (the history counted it unread)
+        // Never switch the view under the person's cursor (their draft belongs where they typed it).
+        if (conv.peerId !== this.openId) {
+          conv.unread++;
+          this.bell = true;
+        } else {
+          this.toRead.add(conv.peerId); // in view: read (the history counted it unread)
+        }
         break;
       }
       case 'queued':
@@ -155,12 +162,12 @@ export class UiModel {
         this.pages.settled(ev.ref, ev.msgId, ev.event, ev.event === 'failed' ? clean(ev.reason) : undefined);
         break;
       case 'error':
-        this.system(this.currentLines(), `error ${clean(ev.code)}: ${clean(ev.message)}`);
+        this.homeNote(`error ${clean(ev.code)}: ${clean(ev.message)}`);
         break;
       case 'warning':
         if (ev.peerId === undefined) {
           this.status.warning = clean(ev.code);
-          this.system(this.currentLines(), `warning ${clean(ev.code)}: ${clean(ev.message)}`);
+          this.homeNote(`warning ${clean(ev.code)}: ${clean(ev.message)}`);
         } else {
           this.system(this.conversation(ev.peerId, ev.peer ?? '').lines, `warning ${clean(ev.code)}: ${clean(ev.message)}`);
         }
@@ -176,7 +183,11 @@ export class UiModel {
       case 'whois':
         this.system(this.currentLines(), trustNote(ev, clean));
         break;
+      default:
+        applyLater(ev as unknown as LaterEvent, this, clean);
     }
+    // The order changes with connections and messages too: an untouched selection follows the first entry.
+    if (!this.chose) this.defaultSelection();
   }
 
   /** The list: online peers, then contacts with history (offline, dimmed); by label within each. */
@@ -186,21 +197,8 @@ export class UiModel {
     for (const [id, name] of this.online) names.set(id, name);
     return listEntries(names, {
       contacts: this.contacts, online: this.online, conversations: this.conversations, selectedId: this.selectedId, openId: this.openId,
+      opened: (id) => this.windows.number(id) !== undefined,
     });
-  }
-
-  /**
-   * The peer a command typed with a name means, as an id. When several peers have that name,
-   * or names that look like it, nothing is guessed: a note lists them and asks for the id.
-   * Anything else (an id, an id prefix, an unknown name) goes to the client as typed.
-   */
-  resolveForCommand(arg: string, command: string): string | undefined {
-    const skeleton = this.contacts.skeleton(arg);
-    const alike = this.entries().filter((e) => e.id !== this.status.id && this.contacts.skeleton(this.nameOf(e.id)) === skeleton);
-    if (alike.length === 0) return arg;
-    if (alike.length === 1) return alike[0] && this.nameOf(alike[0].id) === arg ? alike[0].id : arg; // only look-alike: never substituted
-    this.note(`${alike.length} peers are named like "${clean(arg)}": ${alike.map((e) => e.label).join(', ')}; type ${command} ID`);
-    return undefined;
   }
 
   moveSelection(delta: number): void {
@@ -235,6 +233,7 @@ export class UiModel {
   open(id: string): Conversation {
     const conv = this.conversation(id, this.online.get(id) ?? this.conversations.get(id)?.name ?? '');
     this.jump.leave(id);
+    this.windows.add(id);
     this.openId = id;
     this.selectedId = id;
     this.chose = true;
@@ -288,7 +287,31 @@ export class UiModel {
     const line: ChatLine = { kind: 'msg', at: this.now(), from: this.status.name, self: true, text, mark: 'pending' };
     this.push(conv.lines, line);
     this.pages.sent(line, ref);
+    conv.lastAt = line.at;
     return ref;
+  }
+
+  /** A line for the home buffer (errors, help); marked as activity when home is not in view. */
+  homeNote(text: string): void {
+    this.system(this.home, text);
+    if (this.openId !== undefined) this.homeActivity = true;
+  }
+
+  /** Shows a buffer by key (HOME or a peer id) without connecting: Alt-N, Ctrl-N/P. */
+  show(key: string): void {
+    if (key === HOME) {
+      this.openId = undefined;
+      this.homeActivity = false;
+    } else {
+      this.open(key);
+    }
+  }
+
+  /** Whether a message arrived out of view since the last call (the app rings the bell once). */
+  takeBell(): boolean {
+    const bell = this.bell;
+    this.bell = false;
+    return bell;
   }
 
   expectAddr(addr: string): void {
@@ -308,18 +331,7 @@ export class UiModel {
     this.system(this.currentLines(), text);
   }
 
-  /** The conversation's title: its label in the list, or the home pane's. */
-  title(): string {
-    const conv = this.openConversation();
-    if (!conv) return 'natter';
-    const label = this.entries().find((e) => e.id === conv.peerId)?.label ?? conv.name;
-    const state = conv.connected ? `${conv.via ?? ''} ${conv.addr ?? ''}`.trim()
-      : conv.connecting ? 'connecting…'
-        : this.online.has(conv.peerId) ? 'not connected' : 'offline: messages wait in the outbox';
-    return `${label} · ${state}`;
-  }
-
-  private nameOf(id: string): string {
+  nameOf(id: string): string {
     return this.online.get(id) ?? this.conversations.get(id)?.name ?? '';
   }
 
@@ -368,7 +380,7 @@ export class UiModel {
     return conv;
   }
 
-  private system(lines: ChatLine[], text: string): void {
+  system(lines: ChatLine[], text: string): void {
     this.push(lines, { kind: 'system', at: this.now(), text });
   }
 

@@ -12,6 +12,11 @@ export function stripUnsafe(text: string): string {
   return text.replace(BREAKS, ' ').replace(UNSAFE, '');
 }
 
+/** As stripUnsafe, but a message's line breaks stay ('\n'); a tab becomes four spaces. */
+export function stripUnsafeLines(text: string): string {
+  return text.replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(/\t/g, '    ').split('\n').map(stripUnsafe).join('\n');
+}
+
 /** Escapes blessed tags so `{red-fg}` shows literally (same output as blessed.escape). */
 export function escapeTags(text: string): string {
   return text.replace(/[{}]/g, (ch) => (ch === '{' ? '{open}' : '{close}'));

@@ -40,4 +40,6 @@ export interface Conversation {
   via?: PathKind;
   addr?: string;
   paging: Paging;
+  /** When its last message arrived or was sent (the model's clock): the list's order. */
+  lastAt?: number;
 }

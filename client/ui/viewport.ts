@@ -14,6 +14,8 @@ export interface Frame {
 
 export class Viewport {
   scroll = 0;
+  /** Lines that arrived below while scrolled back (`-MORE(n)-`); 0 again at the bottom. */
+  more = 0;
   private lines: ChatLine[] | undefined;
   private bottom: ChatLine | undefined;
   private target: ChatLine | undefined;
@@ -30,6 +32,7 @@ export class Viewport {
 
   toBottom(): void {
     this.scroll = 0;
+    this.more = 0;
     this.found = undefined;
   }
 
@@ -46,11 +49,13 @@ export class Viewport {
     });
     if (lines !== this.lines) {
       this.scroll = 0; // another conversation (or home): start at its bottom
+      this.more = 0;
       if (this.found !== undefined && !lines.includes(this.found)) this.found = undefined;
     } else if (this.scroll > 0 && this.bottom !== undefined && lines.at(-1) !== this.bottom) {
       // Lines arrived below while scrolled back: keep the view where the person left it.
       const at = lines.lastIndexOf(this.bottom);
       if (at >= 0) for (let i = at + 1; i < rendered.length; i++) this.scroll += rendered[i]?.length ?? 0;
+      if (at >= 0) this.more += lines.length - 1 - at;
     }
     const all = rendered.flat();
     const targetAt = this.target === undefined ? -1 : lines.indexOf(this.target);
@@ -62,6 +67,7 @@ export class Viewport {
       this.target = undefined;
     }
     this.scroll = Math.min(Math.max(0, this.scroll), Math.max(0, all.length - height));
+    if (this.scroll === 0) this.more = 0;
     const end = all.length - this.scroll;
     const from = Math.max(0, end - height);
     this.lines = lines;

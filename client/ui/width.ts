@@ -88,19 +88,32 @@ export function padToWidth(text: string, width: number): string {
   return cut + ' '.repeat(Math.max(0, width - strWidth(cut)));
 }
 
-/** Wraps to lines of at most `width` columns, breaking after spaces where it can. */
+/** Wraps to lines of at most `width` columns, breaking at spaces (mid-word only for a word longer than a line). */
 export function wrapToWidth(text: string, width: number): string[] {
+  return wrapHanging(text, width, 0);
+}
+
+/**
+ * Wraps like wrapToWidth, but rows after the first are indented by `indent` columns (a hanging
+ * indent after `HH:MM name: `), so a message's text stays in one column.
+ */
+export function wrapHanging(text: string, width: number, indent: number): string[] {
   if (width <= 0) return [text];
+  const pad = ' '.repeat(Math.max(0, Math.min(indent, width - 1)));
   const out: string[] = [];
   let rest = text;
-  while (strWidth(rest) > width) {
-    let part = sliceToWidth(rest, width);
+  let w = width;
+  while (strWidth(rest) > w) {
+    let part = sliceToWidth(rest, w);
     if (part === '') part = Array.from(rest)[0] ?? rest; // a wide char in a 1-column pane
-    const space = part.lastIndexOf(' ');
-    if (space > 0 && space >= part.length / 2) part = part.slice(0, space + 1);
-    out.push(part.trimEnd());
-    rest = rest.slice(part.length);
+    // A word that ends exactly at the edge stays whole; otherwise
+    const space = rest[part.length] === ' ' ? -1 : part.lastIndexOf(' ');
+    // break after the last space that leaves something on this row (the hanging indent's own spaces do not count).
+    if (space > 0 && part.slice(0, space).trim() !== '') part = part.slice(0, space + 1);
+    out.push((out.length === 0 ? '' : pad) + part.trimEnd());
+    rest = rest.slice(part.length).replace(/^ +/, '');
+    w = width - pad.length;
   }
-  out.push(rest);
+  out.push((out.length === 0 ? '' : pad) + rest);
   return out;
 }

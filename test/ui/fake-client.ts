@@ -2,18 +2,26 @@
 // Peers appear, connecting succeeds after 300 ms, every send is queued at once, messages to a
 // connected peer are marked delivered after 200 ms and echoed back; to an offline contact
 // they stay queued. Two offline contacts have a long history (fake-history.ts) answered by
-// history/search/contacts/read. Env FAKE_INJECT=1 makes "mallory" send escape sequences.
+// history/search/contacts/read. Env FAKE_INJECT=1 makes "mallory" send escape sequences;
+// FAKE_PEERS=N lists N peers p01…pN instead of the four; FAKE_CHATTY=MS makes carol (with
+// 60 messages of history) write "tick N" every MS ms; `/connect localhost:P` resolves to
+// 127.0.0.1:P (a `connecting` event, then `connected` with the resolved address).
 import type { ChatClientApi, ClientCommand, ClientEvent } from '../../client/core/events.ts';
 import { FakeHistory } from './fake-history.ts';
 
 export interface FakePeer { id: string; name: string }
 
-export const FAKE_PEERS: FakePeer[] = [
-  { id: 'b0b0b0b0b0b0aaaa', name: 'bob' },
-  { id: 'ca7ca7ca7ca7bbbb', name: 'carol 日本' },
-  { id: 'b0b1b1b1b1b1cccc', name: 'bob' },
-  { id: 'badbadbadbad0ddd', name: 'mallory' },
-];
+const CAROL: FakePeer = { id: 'ca7ca7ca7ca7bbbb', name: 'carol 日本' };
+const MANY = Number(process.env.FAKE_PEERS) || 0;
+
+export const FAKE_PEERS: FakePeer[] = MANY > 0
+  ? Array.from({ length: MANY }, (_, i) => ({ id: `9e9e9e9e${String(i + 1).padStart(8, '0')}`, name: `p${String(i + 1).padStart(2, '0')}` }))
+  : [
+    { id: 'b0b0b0b0b0b0aaaa', name: 'bob' },
+    CAROL,
+    { id: 'b0b1b1b1b1b1cccc', name: 'bob' },
+    { id: 'badbadbadbad0ddd', name: 'mallory' },
+  ];
 
 /** Offline contacts with history: dave's first message and one in erin's first page are distinctive. */
 export const DAVE = { id: 'da7eda7eda7e0eee', name: 'dave' };
@@ -41,6 +49,16 @@ export class FakeClient implements ChatClientApi {
       this.emit({ event: 'status', servers: 3, serversTotal: 3, observed: '203.0.113.7:40001', nat: 'cone', name: self.name, id: self.id, fingerprint: 'f1f2f3f4' });
     });
     this.later(400, () => this.emit({ event: 'peers', peers: [{ ...self }, ...FAKE_PEERS] }));
+    const chatty = Number(process.env.FAKE_CHATTY) || 0;
+    if (chatty > 0) {
+      this.history.seed(CAROL, 60, {}, 0);
+      let n = 0;
+      const tick = (): void => this.later(chatty, () => {
+        this.message(CAROL, `tick ${++n}`);
+        tick();
+      });
+      this.later(600, tick);
+    }
   }
 
   onEvent(listener: (ev: ClientEvent) => void): void {
@@ -52,7 +70,10 @@ export class FakeClient implements ChatClientApi {
     if (cmd.cmd === 'connect') {
       const peer = 'peer' in cmd ? FAKE_PEERS.find((p) => p.id === cmd.peer) : FAKE_PEERS[0];
       if (!peer) return this.emit({ event: 'connect_failed', peer: '', peerId: '', code: 'UNKNOWN_PEER', message: 'no such peer', reason: 'no such peer' });
-      const addr = 'addr' in cmd ? cmd.addr : '198.51.100.9:5000';
+      const typed = 'addr' in cmd ? cmd.addr : undefined;
+      // As the real client: the typed host is resolved first and said in `connecting`.
+      const addr = typed === undefined ? '198.51.100.9:5000' : typed.replace(/^localhost:/, '127.0.0.1:');
+      if (typed !== undefined) this.emit({ event: 'connecting', addr, query: typed } as unknown as ClientEvent);
       this.later(300, () => {
         this.connected.add(peer.id);
         this.emit({ event: 'connected', peer: peer.name, peerId: peer.id, via: 'direct', addr });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { ClientCommand, HistoryItem } from '../../client/core/events.ts';
 import { handleInput } from '../../client/ui/commands.ts';
 import { UiModel } from '../../client/ui/model.ts';
-import { renderConversation, renderPeerList } from '../../client/ui/view.ts';
+import { renderConversation, renderPeerList, titleOf } from '../../client/ui/view.ts';
 import { Viewport } from '../../client/ui/viewport.ts';
 
 const ME = { name: 'alice', id: 'a11ce0000000' };
@@ -42,7 +42,7 @@ test('contacts: offline ones listed after online peers with their unread counts;
   assert.deepEqual(m.entries().map((e) => [e.label, e.online, e.unread]), [['bob', true, 0], ['dave', false, 3]]);
   assert.equal(m.selectedId, BOB.id);
   const rows = renderPeerList(m.entries(), 20, true);
-  assert.match(rows[1] ?? '', /^\{gray-fg\}○ {3}dave \(3\)/, 'offline: dimmed');
+  assert.match(rows[1] ?? '', /^\{gray-fg\}\{bold\}○ {3}dave \(3\)/, 'offline: dimmed; unread: bold');
   assert.equal(m.queued.total(), 1);
 });
 
@@ -53,7 +53,7 @@ test('opening an offline contact: no connect, the newest page asked for, read se
   assert.equal(m.openSelected(), undefined, 'offline: nothing to connect to; messages queue');
   assert.deepEqual(m.takeCommands(), [{ cmd: 'history', peer: DAVE.id, limit: 50 }, { cmd: 'read', peer: DAVE.id }]);
   assert.equal(m.entries()[0]?.unread, 0);
-  assert.match(m.title(), /dave · offline/);
+  assert.match(titleOf(m), /dave · offline/);
   const page = items(DAVE, 0, 4);
   page.push({ ...page[1]!, msgId: 'q1', text: 'queued one', state: 'queued' });
   page.push({ ...page[1]!, msgId: 'f1', text: 'failed one', state: 'failed' });

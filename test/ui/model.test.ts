@@ -5,6 +5,7 @@ import { handleInput } from '../../client/ui/commands.ts';
 import { UiModel } from '../../client/ui/model.ts';
 import { renderConversation, renderPeerList, renderStatus } from '../../client/ui/view.ts';
 import { strWidth } from '../../client/ui/width.ts';
+import { activityList } from '../../client/ui/windows.ts';
 
 const ME = { name: 'alice', id: 'a11ce0000000' };
 const BOB = { id: 'b0b000000001', name: 'bob' };
@@ -76,21 +77,32 @@ test('unread counts per conversation; opening one clears it', () => {
   assert.equal(unread(CAROL.id), 2);
   assert.equal(unread(BOB.id), 0);
   assert.match(renderPeerList(m.entries(), 20, true).join('\n'), /carol \(2\)/);
-  m.moveSelection(1);
+  // Unread first: carol moved to the top of the list; bob, open, comes next.
+  assert.deepEqual(m.entries().map((e) => e.label), ['carol', 'bob']);
+  m.moveSelection(-1);
   m.openSelected();
   assert.equal(unread(CAROL.id), 0);
   assert.equal(m.openId, CAROL.id);
 });
 
-test('with nothing open, an incoming message opens its conversation', () => {
+test('a message never switches the view: home stays home; the sender gets a window and an unread count', () => {
   const m = model();
   m.apply({ event: 'peers', peers: [BOB, CAROL] });
   m.apply({ event: 'message', from: 'carol', fromId: CAROL.id, msgId: '1', seq: 0, text: 'hi', sentAt: 0 });
-  assert.equal(m.openId, CAROL.id);
+  assert.equal(m.openId, undefined, 'still on home');
+  assert.equal(m.entries().find((e) => e.id === CAROL.id)?.unread, 1);
+  assert.equal(m.windows.number(CAROL.id), 2);
+  assert.deepEqual(activityList(m.windows, m.conversations, m.openId, m.homeActivity), [{ n: 2, name: 'carol', unread: 1 }]);
+  assert.equal(m.takeBell(), true, 'a message out of view rings once');
+  assert.equal(m.takeBell(), false);
+  m.show(CAROL.id);
   assert.equal(m.entries().find((e) => e.id === CAROL.id)?.unread, 0);
   m.apply({ event: 'message', from: 'bob', fromId: BOB.id, msgId: '2', seq: 0, text: 'yo', sentAt: 0 });
   assert.equal(m.openId, CAROL.id);
   assert.equal(m.entries().find((e) => e.id === BOB.id)?.unread, 1);
+  assert.equal(m.windows.number(BOB.id), 3);
+  m.show('');
+  assert.equal(m.openId, undefined, 'Alt-1: home again');
 });
 
 test('a peer who leaves stays in the list while we have a conversation', () => {

@@ -2,7 +2,9 @@
 // Every wait has a deadline. All sessions live on a private tmux server (-L), so `close()`
 // removes everything this test started, and nothing else.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { strWidth } from '../../client/ui/width.ts';
 
 export function requireTmux(): void {
@@ -56,6 +58,23 @@ export class Pane {
     return this.tmux.run('capture-pane', '-p', '-S', '-', '-t', this.session);
   }
 
+  /** The screen with its colours and attributes as escape sequences (inverse: the selection). */
+  captureStyled(): string {
+    return this.tmux.run('capture-pane', '-p', '-e', '-t', this.session);
+  }
+
+  /** Pastes `text` as a terminal does: bracketed if the program asked for it (tmux paste-buffer -p). */
+  paste(text: string): void {
+    const file = join(tmpdir(), `natter-paste-${process.pid}-${Date.now()}`);
+    writeFileSync(file, text);
+    try {
+      this.tmux.run('load-buffer', '-b', 'natter-paste', file);
+      this.tmux.run('paste-buffer', '-p', '-d', '-b', 'natter-paste', '-t', this.session);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
   lines(): string[] {
     return this.capture().split('\n');
   }
@@ -81,12 +100,12 @@ export class Pane {
   }
 
   /** Polls the screen until `check` holds; fails with the last screen after `ms`. */
-  async waitFor(what: string, check: RegExp | ((screen: string) => boolean), ms = 10_000): Promise<string> {
+  async waitFor(what: string, check: RegExp | ((screen: string) => boolean), ms = 10_000, styled = false): Promise<string> {
     const deadline = Date.now() + ms;
     let screen = '';
     for (;;) {
       try {
-        screen = this.capture();
+        screen = styled ? this.captureStyled() : this.capture();
       } catch (err) {
         screen = `(capture failed: ${String(err)})`;
       }

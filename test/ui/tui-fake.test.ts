@@ -28,14 +28,16 @@ test('fake client: connect, chat in CJK and emoji, unread, injection, resize, qu
   let screen = await pane.waitFor('the delivered mark and the echo', (s) => /alice: hello olá 日本語 👋 ✓/.test(s) && /bob: echo: hello olá 日本語 👋/.test(s));
   assert.deepEqual(misalignedRows(screen, X), [], `borders shifted:\n${screen}`);
 
-  // The other bob wrote meanwhile: an unread count, cleared by opening his conversation.
-  await pane.waitFor('an unread count', /bob \(b0b1b1\) \(1\)/);
-  pane.keys('Tab', 'Down', 'Enter');
+  // The other bob wrote meanwhile: an unread count (first in the list, and in the activity
+  // list as window 3); Alt-A goes to it and clears it.
+  await pane.waitFor('an unread count', (s) => /│○   bob \(b0b1b1\) \(1\)/.test(s) && /\[3:bob\(1\)/.test(s));
+  pane.keys('M-a');
   screen = await pane.waitFor('the other bob\'s conversation', /bob: psst from the other bob/);
   assert.doesNotMatch(screen, /\(b0b1b1\) \(1\)/);
 
   // A hostile peer: escape sequences and tags arrive as text; nothing is cleared or retitled.
-  pane.keys('Tab', 'Down', 'Down', 'Enter');
+  // The list now: the other bob, bob (open conversations, newest first), carol, mallory.
+  pane.keys('Tab', 'Down', 'Down', 'Down', 'Enter');
   screen = await pane.waitFor('mallory\'s message', /mallory: hi/);
   assert.match(screen, /mallory: hi \[2J\]0;pwned\{red-fg\}xevil2J/);
   assert.match(screen, /carol 日本/, 'the screen was not cleared');

@@ -60,6 +60,9 @@ test('real clients: chat, quit both, start both: the conversation and unread cou
   await alice.waitFor('connected to bob', /connected to bob via (direct|relay) \S+/, 15_000);
   alice.type(EARLY);
   alice.keys('Enter');
+  // A message never switches bob's view: it gets window 2 in his activity list; Alt-2 opens it.
+  await bob.waitFor('alice in bob\'s activity list', /\[2:alice\(1\)\]/, 15_000);
+  bob.keys('M-2');
   await bob.waitFor('the early message on bob\'s screen', (s) => s.includes(`alice: ${EARLY}`), 15_000);
   await alice.waitFor('the early message delivered', (s) => s.includes(`alice: ${EARLY} ✓`), 15_000);
   for (let i = 1; i <= LATER; i++) {

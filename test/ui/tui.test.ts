@@ -75,6 +75,9 @@ test('real client: alice finds bob, connects, sends CJK and emoji; both quit', {
   alice.keys('Tab', 'Tab');
   alice.type(TEXT);
   alice.keys('Enter');
+  // A message never switches bob's view: alice gets window 2 in his activity list; Alt-2 opens it.
+  await bob.waitFor('alice in bob\'s activity list', /\[2:alice\(1\)\]/, 15_000);
+  bob.keys('M-2');
   await bob.waitFor('alice\'s message on bob\'s screen', new RegExp(`alice: ${TEXT}`), 15_000);
   const screen = await alice.waitFor('the delivered mark', new RegExp(`alice: ${TEXT} ✓`), 15_000);
   assert.deepEqual(misalignedRows(screen, X), [], `alice's borders shifted:\n${screen}`);
