@@ -65,7 +65,7 @@ describe('discovery:all output', () => {
     await pane.waitFor('four servers up', /4\/4 servers up/, 20_000);
     await aliceAndBob(ports);
     const portList = [...ports].sort((a, b) => a - b).join(',');
-    const screen = await pane.waitFor('both clients, their path and the joins', (s) => /"alice"/.test(s) && /"bob"/.test(s) && /direct\s+both/.test(s) && /join +"bob"/.test(s), 15_000);
+    const screen = await pane.waitFor('both clients, their path and the joins', (s) => /"alice"/.test(s) && /"bob"/.test(s) && /direct\s+both/.test(s) && /join +"bob"/.test(s) && /join +"alice"/.test(s), 15_000);
     const rows = screen.split('\n');
     for (const port of ports) assert.ok(rows.some((r) => r.startsWith(`127.0.0.1:${port}`) && /\bup\b/.test(r)), `server ${port} up`);
     const alice = rows.find((r) => r.startsWith('"alice"')) ?? '';
