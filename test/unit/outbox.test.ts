@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { ClientEngine } from '../../client/core/client-engine.ts';
 import { OUTBOX_RETRY_FIRST_MS, OUTBOX_RETRY_MAX_MS, Outbox } from '../../client/core/outbox.ts';
 import { decodeChatPayload, encodeReceiptPayload, MAX_RECEIPT_IDS } from '../../client/core/chat-payload.ts';
+import { Encoder } from 'cbor-x';
 import { Identity } from '../../src/crypto/identity.ts';
 import { Recorded, SERVERS, connectPair } from '../helpers/sim-clients.ts';
 
@@ -51,6 +52,13 @@ describe('outbox', () => {
     const ids = [chat(1).msgId, chat(2).msgId];
     assert.deepEqual(decodeChatPayload(encodeReceiptPayload(ids)), { ok: true, receipt: ids });
     assert.throws(() => encodeReceiptPayload([]));
+    // What a hostile peer could put in the chat stream instead: refused by reason, never a throw.
+    const cbor = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
+    const tooMany = Array.from({ length: MAX_RECEIPT_IDS + 1 }, (_, i) => chat(i + 1).msgId);
+    for (const hostile of [{ v: 1, r: 'x' }, { v: 1, r: [] }, { v: 1, r: tooMany }, { v: 1, r: ['not-hex'] }, { v: 1, nm: '\u202eevil' }, { v: 1, nm: '' }, { v: 1, nm: 7 }]) {
+      assert.deepEqual(decodeChatPayload(cbor.encode(hostile)), { ok: false, reason: 'bad-field' }, JSON.stringify(hostile).slice(0, 60));
+    }
+    assert.deepEqual(decodeChatPayload(cbor.encode({ v: 1, nm: 'alicia' })), { ok: true, rename: 'alicia' });
     assert.throws(() => encodeReceiptPayload(Array.from({ length: MAX_RECEIPT_IDS + 1 }, (_, i) => chat(i + 1).msgId)));
   });
 });

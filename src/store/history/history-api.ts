@@ -18,15 +18,8 @@ export interface OutgoingRow {
   ref?: unknown;
 }
 
-/** A message from a peer, stored before its receipt is sent. */
-export interface IncomingRow {
-  msgId: string;
-  peerId: string;
-  peerName: string;
-  seq: number;
-  text: string;
-  sentAt: number;
-}
+/** A message from a peer, stored before its receipt is sent: an outgoing row's fields without a ref. */
+export type IncomingRow = Omit<OutgoingRow, 'ref'>;
 
 /** Everything one I/O round changes, committed in one transaction. */
 export interface CommitBatch {
